@@ -1,0 +1,36 @@
+/* status.h -- error values shared by every module.
+ *
+ * Every fallible function returns a revos_status and, on failure, writes a
+ * one-line message into a caller-supplied revos_err. The class tells the
+ * caller what to do: REVOS_ERR_INPUT means this one record is bad (send it to
+ * the dead-letter topic and go on), REVOS_ERR_RETRY means the environment
+ * failed transiently (roll back and try the batch again), REVOS_ERR_FATAL
+ * means the worker cannot continue (log and exit non-zero). Policy stays with
+ * the caller; lower layers never log-and-exit. */
+#ifndef REVOS_STATUS_H
+#define REVOS_STATUS_H
+
+#include <stddef.h>
+
+typedef enum revos_status {
+    REVOS_OK = 0,
+    REVOS_ERR_INPUT = 1,
+    REVOS_ERR_RETRY = 2,
+    REVOS_ERR_FATAL = 3
+} revos_status;
+
+typedef struct revos_err {
+    char msg[512];
+} revos_err;
+
+/* Sets err->msg (printf-style) and returns status, so a failure path reads
+ * `return revos_fail(err, REVOS_ERR_INPUT, "bad %s", what);`. err may be NULL. */
+revos_status revos_fail(revos_err *err, revos_status status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Prefixes err->msg with "context: ", keeping the status. */
+revos_status revos_wrap(revos_err *err, revos_status status, const char *context);
+
+const char *revos_status_name(revos_status status);
+
+#endif
