@@ -15,6 +15,18 @@ revos_status revos_fail(revos_err *err, revos_status status, const char *fmt, ..
     return status;
 }
 
+revos_status revos_reject(revos_err *err, const char *cls, const char *fmt, ...)
+{
+    if (err != NULL) {
+        snprintf(err->cls, sizeof err->cls, "%s", cls);
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+    }
+    return REVOS_ERR_INPUT;
+}
+
 revos_status revos_wrap(revos_err *err, revos_status status, const char *context)
 {
     if (err != NULL) {

@@ -21,11 +21,19 @@ typedef enum revos_status {
 
 typedef struct revos_err {
     char msg[512];
+    /* For REVOS_ERR_INPUT: a short class for the dead-letter record
+     * (decode, validation, unknown_source, oversized, mapping). */
+    char cls[24];
 } revos_err;
 
 /* Sets err->msg (printf-style) and returns status, so a failure path reads
  * `return revos_fail(err, REVOS_ERR_INPUT, "bad %s", what);`. err may be NULL. */
 revos_status revos_fail(revos_err *err, revos_status status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Rejects one input record: sets err->cls and err->msg, returns
+ * REVOS_ERR_INPUT. */
+revos_status revos_reject(revos_err *err, const char *cls, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Prefixes err->msg with "context: ", keeping the status. */
