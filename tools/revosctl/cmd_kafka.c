@@ -1,0 +1,189 @@
+/* cmd_kafka.c -- revosctl topics create, produce, consume. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "avro/avro_codec.h"
+#include "kafka/kafka.h"
+#include "revosctl.h"
+
+static const char *const all_topics[] = {
+    "raw.salesforce", "raw.hubspot", "raw.debezium", "raw.zendesk", "raw.segment", "raw.nps",
+    "raw.conversation", "raw.market", "raw.handoff", "events", "signals", "scores", "actions",
+    "outcomes", "thresholds", "dlq"};
+
+int cmd_topics_create(const revos_settings *s)
+{
+    revos_err err = {{0}, {0}};
+    revos_delivery_stats stats = {0};
+    rd_kafka_t *rk = NULL;
+    if (revos_kafka_producer_new(s, NULL, &stats, &rk, &err) != REVOS_OK) {
+        fprintf(stderr, "revosctl: %s\n", err.msg);
+        return 1;
+    }
+    size_t n = sizeof all_topics / sizeof all_topics[0];
+    char names[sizeof all_topics / sizeof all_topics[0]][256];
+    const char *ptrs[sizeof all_topics / sizeof all_topics[0]];
+    for (size_t i = 0; i < n; i++) {
+        revos_settings_topic(s, all_topics[i], names[i], sizeof names[i]);
+        ptrs[i] = names[i];
+    }
+    int partitions = (int)revos_settings_get_long(s, "REVOS_PARTITIONS", 4);
+    int replication = (int)revos_settings_get_long(s, "REVOS_REPLICATION", 1);
+    int code = 0;
+    if (revos_kafka_create_topics(rk, ptrs, n, partitions, replication, &err) != REVOS_OK) {
+        fprintf(stderr, "revosctl: %s\n", err.msg);
+        code = 1;
+    } else {
+        printf("%zu topics present (%d partitions each when created)\n", n, partitions);
+    }
+    rd_kafka_destroy(rk);
+    return code;
+}
+
+/* Raw topics carry each source's JSON; one line of FILE is one record. */
+int cmd_produce(const revos_settings *s, const char *topic_suffix, const char *file)
+{
+    FILE *in = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+    if (in == NULL) {
+        fprintf(stderr, "revosctl: cannot open %s\n", file);
+        return 1;
+    }
+    revos_err err = {{0}, {0}};
+    revos_delivery_stats stats = {0};
+    rd_kafka_t *rk = NULL;
+    if (revos_kafka_producer_new(s, NULL, &stats, &rk, &err) != REVOS_OK) {
+        fprintf(stderr, "revosctl: %s\n", err.msg);
+        if (in != stdin)
+            fclose(in);
+        return 1;
+    }
+    char topic[256];
+    revos_settings_topic(s, topic_suffix, topic, sizeof topic);
+    const char *key = revos_settings_get(s, "REVOS_KEY", NULL);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    long produced = 0;
+    int code = 0;
+    while ((len = getline(&line, &cap, in)) > 0) {
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = '\0';
+        if (len == 0)
+            continue;
+        if (revos_kafka_produce(rk, topic, key, key ? strlen(key) : 0, line, (size_t)len, &err) != REVOS_OK) {
+            fprintf(stderr, "revosctl: %s\n", err.msg);
+            code = 1;
+            break;
+        }
+        produced++;
+        rd_kafka_poll(rk, 0);
+    }
+    free(line);
+    if (in != stdin)
+        fclose(in);
+    rd_kafka_flush(rk, 30000);
+    if (stats.failed > 0 || stats.delivered != produced) {
+        fprintf(stderr, "revosctl: %lld of %ld records not delivered: %s\n",
+                (long long)(produced - stats.delivered), produced, stats.last_error);
+        code = 1;
+    } else if (code == 0) {
+        printf("produced %ld records to %s\n", produced, topic);
+    }
+    rd_kafka_destroy(rk);
+    return code;
+}
+
+static int type_for(const char *suffix)
+{
+    static const struct { const char *suffix; revos_record_type type; } map[] = {
+        {"events", REVOS_REC_SOURCE_EVENT}, {"signals", REVOS_REC_SIGNAL},
+        {"scores", REVOS_REC_SCORE_UPDATE}, {"actions", REVOS_REC_ACTION},
+        {"outcomes", REVOS_REC_OUTCOME}, {"thresholds", REVOS_REC_THRESHOLD_CHANGE},
+        {"dlq", REVOS_REC_DEAD_LETTER}};
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(map[i].suffix, suffix) == 0)
+            return (int)map[i].type;
+    return -1;
+}
+
+static int64_t now_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static void ignore_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
+                             rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+    (void)opaque;
+    int cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    rd_kafka_error_t *error = NULL;
+    if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS)
+        error = cooperative ? rd_kafka_incremental_assign(rk, parts) : (rd_kafka_assign(rk, parts), NULL);
+    else
+        error = cooperative ? rd_kafka_incremental_unassign(rk, parts) : (rd_kafka_assign(rk, NULL), NULL);
+    if (error != NULL)
+        rd_kafka_error_destroy(error);
+}
+
+/* Prints every record of an Avro topic as one JSON line (raw topics as they
+ * are), from the beginning, until --max records or --timeout-ms of silence. */
+int cmd_consume(const revos_settings *s, const char *topic_suffix)
+{
+    int type = type_for(topic_suffix);
+    long max = revos_settings_get_long(s, "REVOS_MAX", -1);
+    long idle_ms = revos_settings_get_long(s, "REVOS_TIMEOUT_MS", 8000);
+    char topic[256], group[128];
+    revos_settings_topic(s, topic_suffix, topic, sizeof topic);
+    snprintf(group, sizeof group, "revosctl-consume-%d-%lld", (int)getpid(), (long long)now_ms());
+    revos_err err = {{0}, {0}};
+    rd_kafka_t *rk = NULL;
+    revos_avro *codec = NULL;
+    if (revos_avro_open(&codec, revos_settings_get(s, "REVOS_SCHEMA_REGISTRY_URL", NULL), &err) != REVOS_OK ||
+        revos_kafka_consumer_new(s, group, ignore_rebalance, NULL, &rk, &err) != REVOS_OK) {
+        fprintf(stderr, "revosctl: %s\n", err.msg);
+        if (codec != NULL)
+            revos_avro_close(codec);
+        return 1;
+    }
+    rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(topics, topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_subscribe(rk, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    long count = 0;
+    int64_t last = now_ms();
+    int code = 0;
+    while ((max < 0 || count < max) && now_ms() - last < idle_ms) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 200);
+        if (m == NULL)
+            continue;
+        if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            last = now_ms();
+            count++;
+            if (type < 0) {
+                fwrite(m->payload, 1, m->len, stdout);
+                fputc('\n', stdout);
+            } else {
+                json_t *record = NULL;
+                if (revos_avro_decode(codec, (revos_record_type)type, m->payload, m->len, &record, &err) == REVOS_OK) {
+                    char *text = json_dumps(record, JSON_COMPACT | JSON_ENSURE_ASCII);
+                    printf("%s\n", text ? text : "null");
+                    free(text);
+                    json_decref(record);
+                } else {
+                    fprintf(stderr, "revosctl: offset %lld: %s\n", (long long)m->offset, err.msg);
+                    code = 1;
+                }
+            }
+        }
+        rd_kafka_message_destroy(m);
+    }
+    fflush(stdout);
+    revos_kafka_consumer_close(rk, 5000);
+    revos_avro_close(codec);
+    return code;
+}

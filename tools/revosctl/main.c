@@ -1,0 +1,68 @@
+/* revosctl -- the operator CLI.
+ *
+ *   revosctl migrate
+ *   revosctl config apply [--config-dir DIR]
+ *   revosctl topics create [--partitions N] [--replication N]
+ *   revosctl explain ACCOUNT [--json]
+ *   revosctl ack PAGE_ID [--actor WHO]
+ *   revosctl outcome PLAY_ID --result R [--note TEXT] [--actor WHO]
+ *   revosctl produce TOPIC FILE      (one raw record per line, e.g. raw.nps)
+ *   revosctl consume TOPIC [--max N] [--timeout-ms MS]   (Avro topics as JSON lines)
+ *
+ * Settings come from the same REVOS_* environment and flags as the workers. */
+#include <stdio.h>
+#include <string.h>
+
+#include "log/log.h"
+#include "revosctl.h"
+
+static int usage(void)
+{
+    fprintf(stderr,
+            "usage: revosctl migrate\n"
+            "       revosctl config apply [--config-dir DIR]\n"
+            "       revosctl topics create [--partitions N] [--replication N]\n"
+            "       revosctl explain ACCOUNT [--json]\n"
+            "       revosctl ack PAGE_ID [--actor WHO]\n"
+            "       revosctl outcome PLAY_ID --result renewed|churned|expanded|lost|reassigned|blocked\n"
+            "       revosctl produce TOPIC FILE\n"
+            "       revosctl consume TOPIC [--max N] [--timeout-ms MS]\n");
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    revos_settings s;
+    revos_err err = {{0}, {0}};
+    if (revos_settings_parse(&s, argc, argv, &err) != REVOS_OK) {
+        fprintf(stderr, "revosctl: %s\n", err.msg);
+        revos_settings_free(&s);
+        return 2;
+    }
+    revos_log_init("revosctl", revos_log_level_parse(revos_settings_get(&s, "REVOS_LOG_LEVEL", NULL),
+                                                     REVOS_LOG_WARN));
+    const char *verb = s.n_positional > 0 ? s.positional[0] : "";
+    const char *arg1 = s.n_positional > 1 ? s.positional[1] : NULL;
+    const char *arg2 = s.n_positional > 2 ? s.positional[2] : NULL;
+    int code;
+    if (strcmp(verb, "migrate") == 0)
+        code = cmd_migrate(&s);
+    else if (strcmp(verb, "config") == 0 && arg1 != NULL && strcmp(arg1, "apply") == 0)
+        code = cmd_config_apply(&s);
+    else if (strcmp(verb, "topics") == 0 && arg1 != NULL && strcmp(arg1, "create") == 0)
+        code = cmd_topics_create(&s);
+    else if (strcmp(verb, "explain") == 0 && arg1 != NULL)
+        code = cmd_explain(&s, arg1);
+    else if (strcmp(verb, "ack") == 0 && arg1 != NULL)
+        code = cmd_ack(&s, arg1);
+    else if (strcmp(verb, "outcome") == 0 && arg1 != NULL)
+        code = cmd_outcome(&s, arg1);
+    else if (strcmp(verb, "produce") == 0 && arg1 != NULL && arg2 != NULL)
+        code = cmd_produce(&s, arg1, arg2);
+    else if (strcmp(verb, "consume") == 0 && arg1 != NULL)
+        code = cmd_consume(&s, arg1);
+    else
+        code = usage();
+    revos_settings_free(&s);
+    return code;
+}
