@@ -1,0 +1,114 @@
+# lib.sh -- shared by the end-to-end tests and the walkthrough: start and stop
+# the five workers as separate processes, wait for conditions, run SQL.
+# Source it; it expects REVOS_BIN_DIR (built binaries), REVOS_PG_DSN and
+# REVOS_KAFKA_BROKERS in the environment.
+
+E2E_PIDS=()
+E2E_FAILED=0
+
+e2e_log() { printf '%s\n' "$*" >&2; }
+
+e2e_fail() {
+    E2E_FAILED=1
+    printf 'FAIL: %s\n' "$*" >&2
+}
+
+e2e_check() { # e2e_check "what" command...
+    local what=$1
+    shift
+    if "$@"; then
+        printf 'ok: %s\n' "$what" >&2
+    else
+        e2e_fail "$what"
+    fi
+}
+
+# Creates a fresh database for this run and points REVOS_PG_DSN at it.
+e2e_fresh_database() {
+    local name=$1
+    psql "$REVOS_PG_DSN" -q -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" >/dev/null
+    export REVOS_PG_DSN="$REVOS_PG_DSN dbname=$name"
+}
+
+e2e_sql() { # prints the single value of a query (unaligned, no header)
+    psql "$REVOS_PG_DSN" -X -A -t -q -v ON_ERROR_STOP=1 -c "$1"
+}
+
+# e2e_wait SECONDS "what" command... : retries the command every 0.5 s.
+e2e_wait() {
+    local seconds=$1 what=$2
+    shift 2
+    local deadline=$((SECONDS + seconds))
+    while ((SECONDS < deadline)); do
+        if "$@" >/dev/null 2>&1; then
+            printf 'ok: %s\n' "$what" >&2
+            return 0
+        fi
+        sleep 0.5
+    done
+    e2e_fail "timed out after ${seconds}s waiting for: $what"
+    return 1
+}
+
+# e2e_start NAME LOGDIR [ARGS...]: starts a worker in the background.
+e2e_start() {
+    local name=$1 logdir=$2
+    shift 2
+    "$REVOS_BIN_DIR/$name" "$@" >>"$logdir/$name.log" 2>&1 &
+    E2E_PIDS+=("$!")
+    eval "E2E_PID_${name//-/_}=$!"
+}
+
+e2e_start_workers() { # LOGDIR
+    local w
+    for w in ingest normalize score route outcome; do
+        e2e_start "revos-$w" "$1"
+    done
+}
+
+# Stops every started process with SIGTERM; a process that does not exit
+# within 20 s is killed and counted as a failure (graceful shutdown broken).
+e2e_stop_all() {
+    local pid
+    for pid in "${E2E_PIDS[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    for pid in "${E2E_PIDS[@]}"; do
+        local waited=0
+        while kill -0 "$pid" 2>/dev/null && ((waited < 40)); do
+            sleep 0.5
+            waited=$((waited + 1))
+        done
+        if kill -0 "$pid" 2>/dev/null; then
+            kill -KILL "$pid" 2>/dev/null || true
+            e2e_fail "process $pid did not stop on SIGTERM"
+        fi
+        wait "$pid" 2>/dev/null || true
+    done
+    E2E_PIDS=()
+}
+
+# Copies config/ to DIR with the renewal-risk SLA shortened to SLA and the
+# escalation SLA likewise, so a test sees an escalation in seconds.
+e2e_config_with_sla() { # SRC DIR SLA
+    mkdir -p "$2"
+    cp "$1"/*.json "$2"/
+    python3 - "$2/routing.json" "$3" <<'PY'
+import json, sys
+path, sla = sys.argv[1], sys.argv[2]
+doc = json.load(open(path))
+for entry in doc.get("matrix", []):
+    entry["sla"] = sla
+json.dump(doc, open(path, "w"), indent=2)
+PY
+}
+
+e2e_produce_phase() { # DIR PHASE
+    local f topic
+    for f in "$1/$2".*.jsonl; do
+        [ -e "$f" ] || continue
+        topic=$(basename "$f" .jsonl)
+        topic=${topic#"$2".}
+        "$REVOS_BIN_DIR/revosctl" produce "$topic" "$f" >&2
+    done
+}
