@@ -270,8 +270,10 @@ static bool bytes_from_text(const char *text, size_t n, uint8_t *out, size_t *ou
 /* Bytes -> a jansson string of code points 0-255 (each byte one character). */
 static json_t *text_from_bytes(const uint8_t *bytes, size_t n)
 {
+    if (n == 0)
+        return json_string("");
     char stack[512];
-    char *buf = n * 2 <= sizeof stack ? stack : malloc(n * 2 + 1);
+    char *buf = n * 2 <= sizeof stack ? stack : malloc(n * 2);
     if (buf == NULL)
         return NULL;
     size_t o = 0;
