@@ -1258,8 +1258,8 @@ revos_status revos_avro_decode(revos_avro *codec, revos_record_type expected,
                             REVOS_AVRO_MAX_RECORD);
     if (data == NULL && len > 0)
         return revos_fail(err, REVOS_ERR_FATAL, "avro: no data");
-    revos_record_type type;
-    size_t header_len;
+    revos_record_type type = REVOS_REC__COUNT;
+    size_t header_len = 0;
     revos_status st = read_frame(codec, data, len, &type, &header_len, err);
     if (st != REVOS_OK)
         return st;

@@ -72,8 +72,16 @@ revos_status revos_settings_parse(revos_settings *s, int argc, char **argv, revo
             const char *eq = strchr(flag, '=');
             char env_name[128];
             flag_to_env(flag, eq ? (size_t)(eq - flag) : strlen(flag), env_name, sizeof env_name);
+            /* Switches never take the next argument as their value. */
+            static const char *const switches[] = {"json", "avro", "help", NULL};
+            int is_switch = 0;
+            for (size_t k = 0; switches[k] != NULL; k++)
+                if (eq == NULL && strcmp(flag, switches[k]) == 0)
+                    is_switch = 1;
             const char *value;
-            if (eq != NULL)
+            if (is_switch)
+                value = "1";
+            else if (eq != NULL)
                 value = eq + 1;
             else if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0)
                 value = argv[++i];
