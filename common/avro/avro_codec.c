@@ -28,6 +28,7 @@
 #include "avro/avro_codec.h"
 
 #include <avro.h>
+#include <float.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -464,6 +465,9 @@ static revos_status set_value(conv *c, avro_value_t *v, const json_t *j, int dep
     case AVRO_FLOAT:
         if (!json_is_number(j))
             return mismatch(c, schema, j);
+        if (fabs(json_number_value(j)) > FLT_MAX)
+            return revos_reject(c->err, "validation", "%s: %g is out of range for float", c->path,
+                                json_number_value(j));
         rc = avro_value_set_float(v, (float)json_number_value(j));
         break;
     case AVRO_DOUBLE:

@@ -17,6 +17,7 @@
 
 #define REGISTRY_TIMEOUT_MS 5000L
 #define REGISTRY_MAX_REPLY (4L * 1024 * 1024)
+#define REGISTRY_SCHEMA_NOT_FOUND 40403L /* Confluent error_code on GET /schemas/ids/N */
 
 struct revos_avro_registry {
     CURL *curl;
@@ -144,13 +145,17 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 }
 
 /* The registry's explanation from an error reply: its "message" field, or
- * the start of the body with control characters dropped. */
-static void registry_message(const reply_buf *reply, char *out, size_t outlen)
+ * the start of the body with control characters dropped; and its
+ * "error_code" (e.g. 40403 schema not found), or 0. */
+static void registry_message(const reply_buf *reply, char *out, size_t outlen, long *error_code)
 {
     out[0] = '\0';
+    *error_code = 0;
     if (reply->data == NULL)
         return;
     json_t *doc = json_loadb(reply->data, reply->len, 0, NULL);
+    if (json_is_integer(json_object_get(doc, "error_code")))
+        *error_code = (long)json_integer_value(json_object_get(doc, "error_code"));
     const char *message = json_string_value(json_object_get(doc, "message"));
     if (message != NULL) {
         snprintf(out, outlen, "%s", message);
@@ -165,12 +170,14 @@ static void registry_message(const reply_buf *reply, char *out, size_t outlen)
 }
 
 /* Performs one request. On success (2xx) returns REVOS_OK with the parsed
- * JSON object in *doc; *http_status is set whenever a reply arrived. */
+ * JSON object in *doc; on an HTTP error, *error_code is the registry's
+ * error_code (0 if none). */
 static revos_status exchange(revos_avro_registry *reg, const char *path, const char *post_body,
-                             long *http_status, json_t **doc, revos_err *err)
+                             json_t **doc, long *error_code, revos_err *err)
 {
     *doc = NULL;
-    *http_status = 0;
+    *error_code = 0;
+    long http_status = 0;
     size_t url_len = strlen(reg->url) + strlen(path) + 1;
     char *url = malloc(url_len);
     if (url == NULL)
@@ -219,13 +226,13 @@ static revos_status exchange(revos_avro_registry *reg, const char *path, const c
             why = curl_easy_strerror(rc);
         st = revos_fail(err, REVOS_ERR_RETRY, "schema registry %s: %s", reg->display_url, why);
     } else {
-        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, http_status);
-        if (*http_status < 200 || *http_status > 299) {
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &http_status);
+        if (http_status < 200 || http_status > 299) {
             char message[256];
-            registry_message(&reply, message, sizeof message);
-            bool transient = *http_status >= 500 || *http_status == 408 || *http_status == 429;
+            registry_message(&reply, message, sizeof message, error_code);
+            bool transient = http_status >= 500 || http_status == 408 || http_status == 429;
             st = revos_fail(err, transient ? REVOS_ERR_RETRY : REVOS_ERR_FATAL,
-                            "schema registry %s: HTTP %ld%s%s", reg->display_url, *http_status,
+                            "schema registry %s: HTTP %ld%s%s", reg->display_url, http_status,
                             message[0] ? ": " : "", message);
         } else {
             *doc = reply.data ? json_loadb(reply.data, reply.len, 0, NULL) : NULL;
@@ -264,9 +271,9 @@ revos_status revos_avro_registry_register(revos_avro_registry *reg, const char *
     snprintf(path, path_len, "/subjects/%s/versions", escaped);
     curl_free(escaped);
 
-    long http_status;
+    long error_code;
     json_t *doc;
-    revos_status st = exchange(reg, path, body, &http_status, &doc, err);
+    revos_status st = exchange(reg, path, body, &doc, &error_code, err);
     free(path);
     free(body);
     if (st != REVOS_OK)
@@ -290,11 +297,11 @@ revos_status revos_avro_registry_schema(revos_avro_registry *reg, int32_t id,
     *schema_json = NULL;
     char path[48];
     snprintf(path, sizeof path, "/schemas/ids/%ld", (long)id);
-    long http_status;
+    long error_code;
     json_t *doc;
-    revos_status st = exchange(reg, path, NULL, &http_status, &doc, err);
+    revos_status st = exchange(reg, path, NULL, &doc, &error_code, err);
     if (st != REVOS_OK) {
-        if (http_status == 404)
+        if (error_code == REGISTRY_SCHEMA_NOT_FOUND)
             return revos_reject(err, "decode", "unknown schema id %ld (registry %s)", (long)id,
                                 reg->display_url);
         return st;

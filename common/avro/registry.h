@@ -5,9 +5,9 @@
  *   schema:   GET  {url}/schemas/ids/{id}                -> {"schema": "..."}
  * Transient trouble (cannot connect, timeout, HTTP 5xx, 408, 429) is
  * REVOS_ERR_RETRY; any other refusal (4xx) is REVOS_ERR_FATAL carrying the
- * registry's own message, except that an unknown id on GET is
- * REVOS_ERR_INPUT (class "decode"): the record names a schema that does not
- * exist. Error messages show the URL without its password.
+ * registry's own message, except that an unknown id on GET (error_code
+ * 40403) is REVOS_ERR_INPUT (class "decode"): the record names a schema that
+ * does not exist. Error messages show the URL without its password.
  *
  * Caching is the caller's business (the Avro codec owns its caches).
  * Thread-safety: a registry client is owned by one thread. */
