@@ -66,7 +66,8 @@ revos_status revos_avro_decode(revos_avro *codec, revos_record_type expected,
 /* CRC-64-AVRO fingerprint of the schema's Parsing Canonical Form. */
 uint64_t revos_avro_fingerprint(const revos_avro *codec, revos_record_type type);
 
-/* The Parsing Canonical Form of a schema given as JSON text; malloc'd. */
+/* The Parsing Canonical Form of a schema given as JSON text; malloc'd.
+ * Errors: REVOS_ERR_INPUT (class "decode": not JSON, or not a schema). */
 revos_status revos_avro_canonical_form(const char *schema_json, char **out, revos_err *err);
 
 /* CRC-64-AVRO (Rabin) of bytes, as in the Avro specification. */

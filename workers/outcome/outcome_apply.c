@@ -1,0 +1,458 @@
+/* outcome_apply.c -- a batch of Outcomes -> play state, band statistics
+ * and ThresholdChanges; see outcome_apply.h. */
+#include "outcome/outcome_apply.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log/log.h"
+#include "outcome/outcome_validate.h"
+#include "outcome/tuning.h"
+#include "pg/pg.h"
+
+typedef struct batch_ctx {
+    const revos_outcome_io *io;
+    revos_tuning_rule rule;
+    const json_t *scoring;
+    int score_thresholds;      /* -1 unknown yet, 0 absent, 1 usable */
+} batch_ctx;
+
+/* A play closed by the current outcome. */
+typedef struct closed_play {
+    char *play_id;
+    char *band;
+} closed_play;
+
+typedef struct closed_list {
+    closed_play *items;
+    size_t n;
+} closed_list;
+
+static void closed_free(closed_list *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        free(c->items[i].play_id);
+        free(c->items[i].band);
+    }
+    free(c->items);
+    c->items = NULL;
+    c->n = 0;
+}
+
+static revos_status oom(revos_err *err)
+{
+    return revos_fail(err, REVOS_ERR_FATAL, "out of memory");
+}
+
+static void count(const revos_outcome_io *io, const char *metric, const char *help, int64_t n)
+{
+    if (io->count != NULL && n != 0)
+        io->count(io->ctx, metric, help, n);
+}
+
+static const char *text(const json_t *obj, const char *key)
+{
+    const char *value = json_string_value(json_object_get(obj, key));
+    return value != NULL && *value != '\0' ? value : NULL;
+}
+
+/* ==== Kinds ==== */
+
+/* Rows of the closing statement (play_id, score_band) into *closed, sorted
+ * by play id so the order never depends on the plan. */
+static int by_play_id(const void *a, const void *b)
+{
+    return strcmp(((const closed_play *)a)->play_id, ((const closed_play *)b)->play_id);
+}
+
+static revos_status collect_closed(PGresult *res, closed_list *closed, revos_err *err)
+{
+    int n = PQntuples(res);
+    if (n == 0)
+        return REVOS_OK;
+    closed->items = calloc((size_t)n, sizeof *closed->items);
+    if (closed->items == NULL)
+        return oom(err);
+    for (int i = 0; i < n; i++) {
+        closed->items[i].play_id = strdup(PQgetvalue(res, i, 0));
+        closed->items[i].band = strdup(PQgetvalue(res, i, 1));
+        closed->n++;
+        if (closed->items[i].play_id == NULL || closed->items[i].band == NULL)
+            return oom(err);
+    }
+    qsort(closed->items, closed->n, sizeof *closed->items, by_play_id);
+    return REVOS_OK;
+}
+
+/* Applies the kind's state change. Fills the record's missing account_id,
+ * play_id and band (into *record) and the plays it closed. REVOS_ERR_INPUT:
+ * reject (unknown page, play or task). */
+static revos_status apply_kind(const revos_outcome_io *io, const json_t *o, const char *at,
+                               json_t *record, closed_list *closed, revos_err *err)
+{
+    const char *kind = text(o, "kind");
+    const char *result = text(o, "result");
+    PGresult *res = NULL;
+    revos_status st;
+
+    if (strcmp(kind, "ack") == 0) {
+        const char *page_id = text(o, "page_id");
+        const char *params[] = {page_id, text(o, "actor"), at, text(o, "outcome_id")};
+        st = revos_pg_exec(io->pg,
+            "WITH page AS (SELECT page_id, account_id, play_id FROM route_pages WHERE page_id = $1),"
+            " ins AS (INSERT INTO page_acks (page_id, acked_by, acked_at, outcome_id)"
+            "         SELECT page_id, $2, to_timestamp($3::double precision / 1000), $4 FROM page"
+            "         ON CONFLICT DO NOTHING RETURNING page_id)"
+            " SELECT account_id, play_id, (SELECT count(*) FROM ins) FROM page",
+            4, params, &res, err);
+        if (st != REVOS_OK)
+            return revos_wrap(err, st, "ack");
+        if (PQntuples(res) == 0) {
+            PQclear(res);
+            return revos_reject(err, "validation", "ack for unknown page_id '%s'", page_id);
+        }
+        if (text(record, "account_id") == NULL)
+            json_object_set_new(record, "account_id", json_string(PQgetvalue(res, 0, 0)));
+        if (text(record, "play_id") == NULL)
+            json_object_set_new(record, "play_id", json_string(PQgetvalue(res, 0, 1)));
+        PQclear(res);
+        return REVOS_OK;
+    }
+
+    if (strcmp(kind, "play") == 0) {
+        const char *play_id = text(o, "play_id");
+        const char *params[] = {play_id, result, at};
+        st = revos_pg_exec(io->pg,
+            "WITH pl AS (SELECT play_id, account_id, score_band, status FROM route_plays"
+            "            WHERE play_id = $1 FOR UPDATE),"
+            " upd AS (UPDATE route_plays SET status = $2,"
+            "           closed_at = to_timestamp($3::double precision / 1000)"
+            "         WHERE play_id = $1 AND status = 'open' RETURNING play_id, score_band)"
+            " SELECT pl.account_id, pl.score_band, pl.status, (SELECT count(*) FROM upd) FROM pl",
+            3, params, &res, err);
+        if (st != REVOS_OK)
+            return revos_wrap(err, st, "close play");
+        if (PQntuples(res) == 0) {
+            PQclear(res);
+            return revos_reject(err, "validation", "outcome for unknown play_id '%s'", play_id);
+        }
+        const char *band = PQgetvalue(res, 0, 1);
+        if (text(record, "account_id") == NULL)
+            json_object_set_new(record, "account_id", json_string(PQgetvalue(res, 0, 0)));
+        json_object_set_new(record, "band", *band ? json_string(band) : json_null());
+        if (strcmp(PQgetvalue(res, 0, 3), "0") == 0) {
+            revos_log_info("play %s is already %s; outcome %s recorded without effect", play_id,
+                           PQgetvalue(res, 0, 2), text(o, "outcome_id"));
+        } else {
+            closed->items = calloc(1, sizeof *closed->items);
+            if (closed->items == NULL) {
+                PQclear(res);
+                return oom(err);
+            }
+            closed->items[0].play_id = strdup(play_id);
+            closed->items[0].band = strdup(band);
+            closed->n = 1;
+            if (closed->items[0].play_id == NULL || closed->items[0].band == NULL) {
+                PQclear(res);
+                return oom(err);
+            }
+        }
+        PQclear(res);
+        return REVOS_OK;
+    }
+
+    if (strcmp(kind, "task") == 0) {
+        const char *task_id = text(o, "task_id");
+        const char *note = json_string_value(json_object_get(o, "note"));
+        const char *params[] = {task_id, result, note ? note : ""};
+        st = revos_pg_exec(io->pg,
+            "UPDATE route_tasks SET status = $2, result = NULLIF($3, ''), updated_at = now()"
+            " WHERE task_id = $1 RETURNING play_id",
+            3, params, &res, err);
+        if (st != REVOS_OK)
+            return revos_wrap(err, st, "update task");
+        if (PQntuples(res) == 0) {
+            PQclear(res);
+            return revos_reject(err, "validation", "outcome for unknown task_id '%s'", task_id);
+        }
+        if (text(record, "play_id") == NULL)
+            json_object_set_new(record, "play_id", json_string(PQgetvalue(res, 0, 0)));
+        PQclear(res);
+        return REVOS_OK;
+    }
+
+    /* crm_renewal: the renewal closed; so does every open play of the account. */
+    const char *params[] = {text(o, "account_id"), result, at};
+    st = revos_pg_exec(io->pg,
+        "UPDATE route_plays SET status = $2, closed_at = to_timestamp($3::double precision / 1000)"
+        " WHERE account_id = $1 AND status = 'open' RETURNING play_id, score_band",
+        3, params, &res, err);
+    if (st != REVOS_OK)
+        return revos_wrap(err, st, "close account plays");
+    st = collect_closed(res, closed, err);
+    PQclear(res);
+    return st;
+}
+
+/* ==== Records ==== */
+
+static json_t *record_of(const json_t *o)
+{
+    const char *note = json_string_value(json_object_get(o, "note"));
+    return json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:n, s:s, s:s, s:O}", "outcome_id",
+                     text(o, "outcome_id"), "kind", text(o, "kind"), "result", text(o, "result"),
+                     "account_id", text(o, "account_id"), "play_id", text(o, "play_id"),
+                     "task_id", text(o, "task_id"), "page_id", text(o, "page_id"), "band",
+                     "actor", text(o, "actor"), "note", note ? note : "", "occurred_at_ms",
+                     json_object_get(o, "occurred_at"));
+}
+
+static revos_status insert_records(const revos_outcome_io *io, const json_t *records,
+                                   revos_err *err)
+{
+    char *rows = json_dumps(records, JSON_COMPACT);
+    if (rows == NULL)
+        return oom(err);
+    const char *params[] = {rows};
+    revos_status st = revos_pg_exec(io->pg,
+        "INSERT INTO outcome_records (outcome_id, kind, result, account_id, play_id, task_id,"
+        "   page_id, band, actor, note, occurred_at)"
+        " SELECT outcome_id, kind, result, account_id, play_id, task_id, page_id, band, actor,"
+        "   note, to_timestamp(occurred_at_ms / 1000.0)"
+        " FROM jsonb_to_recordset($1::jsonb) AS r(outcome_id text, kind text, result text,"
+        "   account_id text, play_id text, task_id text, page_id text, band text, actor text,"
+        "   note text, occurred_at_ms bigint)"
+        " ON CONFLICT DO NOTHING",
+        1, params, NULL, err);
+    free(rows);
+    return st == REVOS_OK ? REVOS_OK : revos_wrap(err, st, "record outcome");
+}
+
+/* ==== Tuning ==== */
+
+/* The threshold revos-score currently applies for the tier, if its table
+ * exists with the expected columns and has the tier. */
+static revos_status applied_threshold(batch_ctx *b, const char *tier, double *out, int *found,
+                                      revos_err *err)
+{
+    *found = 0;
+    PGresult *res = NULL;
+    revos_status st;
+    if (b->score_thresholds < 0) {
+        st = revos_pg_exec(b->io->pg,
+            "SELECT count(*) FROM information_schema.columns"
+            " WHERE table_name = 'score_thresholds' AND table_schema = ANY (current_schemas(false))"
+            "   AND column_name IN ('score_kind', 'tier', 'threshold')",
+            0, NULL, &res, err);
+        if (st != REVOS_OK)
+            return revos_wrap(err, st, "look for score_thresholds");
+        b->score_thresholds = atoi(PQgetvalue(res, 0, 0)) == 3;
+        PQclear(res);
+    }
+    if (!b->score_thresholds)
+        return REVOS_OK;
+    const char *params[] = {b->rule.score_kind, tier};
+    st = revos_pg_exec(b->io->pg,
+        "SELECT threshold FROM score_thresholds WHERE score_kind = $1 AND tier = $2 LIMIT 1",
+        2, params, &res, err);
+    if (st != REVOS_OK)
+        return revos_wrap(err, st, "read score_thresholds");
+    if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0)) {
+        *out = strtod(PQgetvalue(res, 0, 0), NULL);
+        *found = 1;
+    }
+    PQclear(res);
+    return REVOS_OK;
+}
+
+/* Adds (saves, losses) to the band and re-tunes it. */
+static revos_status tune_band(batch_ctx *b, const json_t *o, const char *band, long saves,
+                              long losses, revos_err *err)
+{
+    const revos_outcome_io *io = b->io;
+    char ds[24], dl[24];
+    snprintf(ds, sizeof ds, "%ld", saves);
+    snprintf(dl, sizeof dl, "%ld", losses);
+    const char *params[] = {b->rule.score_kind, band, ds, dl};
+    PGresult *res = NULL;
+    revos_status st = revos_pg_exec(io->pg,
+        "INSERT INTO outcome_band_stats (score_kind, tier, saves, losses)"
+        " VALUES ($1, $2, $3::bigint, $4::bigint)"
+        " ON CONFLICT (score_kind, tier) DO UPDATE SET"
+        "   saves = outcome_band_stats.saves + EXCLUDED.saves,"
+        "   losses = outcome_band_stats.losses + EXCLUDED.losses, updated_at = now()"
+        " RETURNING saves, losses, threshold",
+        4, params, &res, err);
+    if (st != REVOS_OK)
+        return revos_wrap(err, st, "count band outcome");
+    long s = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+    long l = strtol(PQgetvalue(res, 0, 1), NULL, 10);
+    int has_last = !PQgetisnull(res, 0, 2);
+    double last = has_last ? strtod(PQgetvalue(res, 0, 2), NULL) : 0.0;
+    PQclear(res);
+
+    double base;
+    revos_tuning_result tuned;
+    if (!revos_tuning_is_band(&b->rule, band))
+        return REVOS_OK;
+    if (!revos_tuning_base(b->scoring, b->rule.score_kind, band, &base)) {
+        revos_log_warn("no base threshold for %s tier %s in the scoring config; not tuned",
+                       b->rule.score_kind, band);
+        return REVOS_OK;
+    }
+    if (!revos_tuning_apply(&b->rule, base, s, l, &tuned))
+        return REVOS_OK;
+
+    double current = base;
+    int found = 0;
+    if ((st = applied_threshold(b, band, &current, &found, err)) != REVOS_OK)
+        return st;
+    if (!found)
+        current = has_last ? last : base;
+    if (fabs(tuned.threshold - current) < 1e-9)
+        return REVOS_OK;
+
+    char rule_text[512];
+    revos_tuning_describe(&b->rule, band, base, s, l, &tuned, rule_text, sizeof rule_text);
+    char change_id[512];
+    snprintf(change_id, sizeof change_id, "%s:%s", text(o, "outcome_id"), band);
+    json_t *change = json_pack("{s:s, s:s, s:s, s:f, s:f, s:I, s:I, s:s, s:s, s:O}",
+                               "change_id", change_id, "score_kind", b->rule.score_kind, "tier",
+                               band, "old_threshold", current, "new_threshold", tuned.threshold,
+                               "saves", (json_int_t)s, "losses", (json_int_t)l, "rule", rule_text,
+                               "outcome_id", text(o, "outcome_id"), "occurred_at",
+                               json_object_get(o, "occurred_at"));
+    if (change == NULL)
+        return oom(err);
+    st = io->emit(io->ctx, "thresholds", b->rule.score_kind, REVOS_REC_THRESHOLD_CHANGE, change,
+                  err);
+    json_decref(change);
+    if (st == REVOS_ERR_INPUT)
+        return revos_wrap(err, REVOS_ERR_FATAL, "emit threshold change");
+    if (st != REVOS_OK)
+        return st;
+    char threshold[64];
+    snprintf(threshold, sizeof threshold, "%.17g", tuned.threshold);
+    const char *up[] = {b->rule.score_kind, band, threshold, change_id};
+    st = revos_pg_exec(io->pg,
+        "UPDATE outcome_band_stats SET threshold = $3::double precision, change_id = $4"
+        " WHERE score_kind = $1 AND tier = $2",
+        4, up, NULL, err);
+    if (st != REVOS_OK)
+        return revos_wrap(err, st, "remember threshold");
+    revos_log_info("threshold %s/%s %g -> %g (%s)", b->rule.score_kind, band, current,
+                   tuned.threshold, rule_text);
+    count(io, "revos_threshold_changes_total", "ThresholdChanges emitted", 1);
+    return REVOS_OK;
+}
+
+/* ==== One outcome ==== */
+
+static revos_status apply_one(batch_ctx *b, const revos_msg *msg, revos_err *err)
+{
+    const revos_outcome_io *io = b->io;
+    const json_t *o = msg->record;
+    revos_err why = {{0}, {0}};
+    if (revos_outcome_validate(o, &why) != REVOS_OK) {
+        io->reject(io->ctx, msg, &why);
+        return REVOS_OK;
+    }
+    const char *outcome_id = text(o, "outcome_id");
+    const char *dup_params[] = {outcome_id};
+    PGresult *res = NULL;
+    revos_status st = revos_pg_exec(io->pg,
+        "SELECT 1 FROM outcome_records WHERE outcome_id = $1", 1, dup_params, &res, err);
+    if (st != REVOS_OK)
+        return revos_wrap(err, st, "look up outcome");
+    int seen = PQntuples(res) > 0;
+    PQclear(res);
+    if (seen) {
+        count(io, "revos_outcomes_duplicate_total", "Outcomes already recorded", 1);
+        return REVOS_OK;
+    }
+
+    char at[32];
+    snprintf(at, sizeof at, "%lld", (long long)json_integer_value(json_object_get(o, "occurred_at")));
+    json_t *record = record_of(o);
+    json_t *records = json_array();
+    closed_list closed = {NULL, 0};
+    if (record == NULL || records == NULL) {
+        st = oom(err);
+        goto done;
+    }
+    st = apply_kind(io, o, at, record, &closed, &why);
+    if (st == REVOS_ERR_INPUT) {
+        io->reject(io->ctx, msg, &why);
+        st = REVOS_OK;
+        goto done;
+    }
+    if (st != REVOS_OK) {
+        *err = why;
+        goto done;
+    }
+    json_array_append(records, record);
+    /* A CRM renewal is also recorded against each play it closed. */
+    for (size_t i = 0; strcmp(text(o, "kind"), "crm_renewal") == 0 && i < closed.n; i++) {
+        json_t *per_play = json_deep_copy(record);
+        char *id = malloc(strlen(outcome_id) + strlen(closed.items[i].play_id) + 2);
+        if (per_play == NULL || id == NULL) {
+            json_decref(per_play);
+            free(id);
+            st = oom(err);
+            goto done;
+        }
+        sprintf(id, "%s:%s", outcome_id, closed.items[i].play_id);
+        json_object_set_new(per_play, "outcome_id", json_string(id));
+        json_object_set_new(per_play, "play_id", json_string(closed.items[i].play_id));
+        json_object_set_new(per_play, "band", *closed.items[i].band
+                                                  ? json_string(closed.items[i].band)
+                                                  : json_null());
+        free(id);
+        json_array_append_new(records, per_play);
+    }
+    if ((st = insert_records(io, records, err)) != REVOS_OK)
+        goto done;
+    count(io, "revos_outcomes_total", "Outcomes applied", 1);
+
+    /* Saves and losses per band, then tuning, bands in the order of their first play id. */
+    const char *result = text(o, "result");
+    int save = revos_outcome_is_save(result), loss = revos_outcome_is_loss(result);
+    for (size_t i = 0; (save || loss) && i < closed.n; i++) {
+        const char *band = closed.items[i].band;
+        if (*band == '\0')
+            continue;
+        int first = 1; /* first play of this band in the list? */
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(closed.items[k].band, band) == 0)
+                first = 0;
+        if (!first)
+            continue;
+        long plays = 0;
+        for (size_t k = i; k < closed.n; k++)
+            plays += strcmp(closed.items[k].band, band) == 0;
+        st = tune_band(b, o, band, save ? plays : 0, loss ? plays : 0, err);
+        if (st != REVOS_OK)
+            goto done;
+    }
+done:
+    closed_free(&closed);
+    json_decref(record);
+    json_decref(records);
+    return st;
+}
+
+revos_status revos_outcome_apply(const revos_outcome_io *io, const revos_msg *msgs, size_t n,
+                                 revos_err *err)
+{
+    batch_ctx b = {.io = io, .score_thresholds = -1};
+    revos_tuning_rule_load(json_object_get(io->config, "outcomes"), &b.rule);
+    b.scoring = json_object_get(io->config, "scoring");
+    for (size_t i = 0; i < n; i++) {
+        revos_status st = apply_one(&b, &msgs[i], err);
+        if (st != REVOS_OK)
+            return st;
+    }
+    return REVOS_OK;
+}

@@ -1,0 +1,53 @@
+/* outcome_apply.h -- revos-outcome's transformation of one batch of
+ * Outcomes, inside the batch's PostgreSQL transaction.
+ *
+ * Each outcome, in order (validated first: a bad one goes to the dead-letter
+ * topic with the reason, see outcome_validate.h; an outcome_id already
+ * recorded is skipped, so re-delivery changes nothing):
+ *  - ack:         page_acks row for the page (unknown page: rejected);
+ *                 revos-route stops escalating that decision.
+ *  - play:        the play's status = result and closed_at, if it is open
+ *                 (unknown play: rejected; a closed one is left alone).
+ *  - task:        the task's status = result, result = the note (unknown
+ *                 task: rejected).
+ *  - crm_renewal: every open play of the account is closed with the result.
+ * Every applied outcome is recorded in outcome_records. Each play closed
+ * with a save or a loss counts in outcome_band_stats under the play's score
+ * band; then the tuning rule (tuning.h) recomputes that band's threshold
+ * and, when it differs from the current one (score_thresholds of revos-score
+ * if it has the tier, else the last one emitted here, else the base), emits
+ * a ThresholdChange on revos.thresholds (key: the score kind) with
+ * change_id "<outcome_id>:<tier>".
+ *
+ * Outcomes are human-scale (acks, play results, CRM closes): each costs a
+ * few single-row statements, all in the batch's one transaction. */
+#ifndef REVOS_OUTCOME_APPLY_H
+#define REVOS_OUTCOME_APPLY_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stddef.h>
+
+#include "avro/avro_codec.h"
+#include "core/status.h"
+#include "worker/worker.h"
+
+/* What the transformation needs from outside: the worker loop's batch in
+ * production (outcome_worker.c), a real connection and recorders in tests. */
+typedef struct revos_outcome_io {
+    PGconn *pg;                 /* the open transaction; never committed here */
+    const json_t *config;       /* "outcomes", "scoring", ... */
+    void *ctx;
+    revos_status (*emit)(void *ctx, const char *topic_suffix, const char *key,
+                         revos_record_type type, const json_t *record, revos_err *err);
+    void (*reject)(void *ctx, const revos_msg *msg, const revos_err *why);
+    void (*count)(void *ctx, const char *metric, const char *help, int64_t n); /* may be NULL */
+} revos_outcome_io;
+
+/* msgs[i].record is an Outcome (schemas/Outcome.avsc). Errors:
+ * PostgreSQL's (REVOS_ERR_RETRY / REVOS_ERR_FATAL), REVOS_ERR_FATAL when a
+ * ThresholdChange does not match its schema (a bug). */
+revos_status revos_outcome_apply(const revos_outcome_io *io, const revos_msg *msgs, size_t n,
+                                 revos_err *err);
+
+#endif

@@ -1,0 +1,128 @@
+/* tuning.c -- the threshold tuning rule; see tuning.h. */
+#include "outcome/tuning.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static double number_or(const json_t *obj, const char *key, double fallback, double lo, double hi)
+{
+    const json_t *value = json_object_get(obj, key);
+    if (!json_is_number(value))
+        return fallback;
+    double v = json_number_value(value);
+    return isfinite(v) && v >= lo && v <= hi ? v : fallback;
+}
+
+void revos_tuning_rule_load(const json_t *outcomes, revos_tuning_rule *rule)
+{
+    static const char *const default_bands[] = {"medium", "high", "critical"};
+    const json_t *t = outcomes ? json_object_get(outcomes, "tuning") : NULL;
+    memset(rule, 0, sizeof *rule);
+    const char *kind = json_string_value(json_object_get(t, "score_kind"));
+    snprintf(rule->score_kind, sizeof rule->score_kind, "%s",
+             kind && *kind && strlen(kind) < sizeof rule->score_kind ? kind : "renewal_risk");
+    rule->min_outcomes = (long)number_or(t, "min_outcomes", 1, 1, 1e9);
+    rule->gain = number_or(t, "gain", 10.0, 0.0, 100.0);
+    rule->target_save_rate = number_or(t, "target_save_rate", 0.5, 0.0, 1.0);
+    rule->round_to = number_or(t, "round_to", 0.5, 1e-6, 100.0);
+    rule->max_shift = number_or(t, "max_shift", 10.0, 0.0, 100.0);
+    size_t i;
+    const json_t *band;
+    json_array_foreach(json_object_get(t, "bands"), i, band) {
+        if (json_is_string(band) && rule->n_bands < sizeof rule->bands / sizeof rule->bands[0])
+            rule->bands[rule->n_bands++] = json_string_value(band);
+    }
+    if (rule->n_bands == 0) {
+        for (i = 0; i < 3; i++)
+            rule->bands[i] = default_bands[i];
+        rule->n_bands = 3;
+    }
+}
+
+int revos_tuning_is_band(const revos_tuning_rule *rule, const char *band)
+{
+    for (size_t i = 0; band != NULL && i < rule->n_bands; i++)
+        if (strcmp(rule->bands[i], band) == 0)
+            return 1;
+    return 0;
+}
+
+/* A threshold given as a number or {"min"|"threshold"|"from": n}. */
+static int threshold_value(const json_t *value, double *out)
+{
+    static const char *const keys[] = {"min", "threshold", "from", "at", NULL};
+    if (json_is_number(value)) {
+        *out = json_number_value(value);
+        return 1;
+    }
+    for (size_t i = 0; json_is_object(value) && keys[i] != NULL; i++) {
+        const json_t *v = json_object_get(value, keys[i]);
+        if (json_is_number(v)) {
+            *out = json_number_value(v);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int tier_in(const json_t *tiers, const char *tier, double *base)
+{
+    if (json_is_object(tiers))
+        return threshold_value(json_object_get(tiers, tier), base);
+    size_t i;
+    const json_t *item;
+    json_array_foreach(tiers, i, item) {
+        const char *name = json_string_value(json_object_get(item, "tier"));
+        if (name == NULL)
+            name = json_string_value(json_object_get(item, "name"));
+        if (name != NULL && strcmp(name, tier) == 0)
+            return threshold_value(item, base);
+    }
+    return 0;
+}
+
+int revos_tuning_base(const json_t *scoring, const char *score_kind, const char *tier,
+                      double *base)
+{
+    if (scoring == NULL || score_kind == NULL || tier == NULL)
+        return 0;
+    const json_t *candidates[] = {
+        json_object_get(json_object_get(json_object_get(scoring, "scores"), score_kind), "tiers"),
+        json_object_get(json_object_get(scoring, score_kind), "tiers"),
+        json_object_get(json_object_get(scoring, "tiers"), score_kind),
+    };
+    for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++)
+        if (candidates[i] != NULL && tier_in(candidates[i], tier, base))
+            return 1;
+    return 0;
+}
+
+int revos_tuning_apply(const revos_tuning_rule *rule, double base, long saves, long losses,
+                       revos_tuning_result *out)
+{
+    if (saves < 0 || losses < 0 || saves + losses < rule->min_outcomes)
+        return 0;
+    double r = ((double)saves + 1.0) / ((double)saves + (double)losses + 2.0);
+    double raw = base + rule->gain * (r - rule->target_save_rate);
+    double rounded = round(raw / rule->round_to) * rule->round_to;
+    double lo = base - rule->max_shift, hi = base + rule->max_shift;
+    double clamped = rounded < lo ? lo : rounded > hi ? hi : rounded;
+    out->save_rate = r;
+    out->raw = raw;
+    out->threshold = clamped;
+    out->clamped = clamped != rounded;
+    return 1;
+}
+
+void revos_tuning_describe(const revos_tuning_rule *rule, const char *band, double base,
+                           long saves, long losses, const revos_tuning_result *res, char *out,
+                           size_t outlen)
+{
+    snprintf(out, outlen,
+             "%s: %ld save(s), %ld loss(es); r = (%ld + 1) / (%ld + %ld + 2) = %.4f; "
+             "%g + %g x (%.4f - %g) = %.2f; rounded to %g -> %g%s (bounds %g..%g)",
+             band, saves, losses, saves, saves, losses, res->save_rate, base, rule->gain,
+             res->save_rate, rule->target_save_rate, res->raw, rule->round_to, res->threshold,
+             res->clamped ? ", clamped" : "", base - rule->max_shift, base + rule->max_shift);
+}

@@ -1,0 +1,78 @@
+/* tuning.h -- the threshold tuning rule: outcomes per score band -> the
+ * band's tier threshold. Deterministic and pure; thread-safe.
+ *
+ * For a band B (a renewal_risk tier with a threshold: medium, high,
+ * critical) with s saves (renewed, expanded) and l losses (churned, lost)
+ * recorded in it -- reassigned and blocked count as neither -- once
+ * s + l >= min_outcomes:
+ *
+ *   r   = (s + 1) / (s + l + 2)                    smoothed save rate
+ *   raw = base(B) + gain x (r - target_save_rate)
+ *   new = round(raw / round_to) x round_to, clamped to
+ *         [base(B) - max_shift, base(B) + max_shift]
+ *
+ * Defaults (config/outcomes.json "tuning"): min_outcomes 1, gain 10,
+ * target_save_rate 0.5, round_to 0.5, max_shift 10.
+ *
+ * Meaning: if plays in a band mostly save the account, the band pages
+ * earlier than needed, so its threshold rises; if they mostly lose, it
+ * pages too late, so its threshold falls. base(B) is the tier's threshold
+ * in the scoring config, so the rule never drifts: the threshold is always
+ * a function of the base and the counts, whatever the order or batching of
+ * the outcomes. Walkthrough: one 'renewed' in critical (base 75):
+ * r = 2/3, 75 + 10 x 0.1667 = 76.67 -> 76.5. */
+#ifndef REVOS_OUTCOME_TUNING_H
+#define REVOS_OUTCOME_TUNING_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+typedef struct revos_tuning_rule {
+    char score_kind[32];     /* "renewal_risk" */
+    long min_outcomes;
+    double gain;
+    double target_save_rate;
+    double round_to;
+    double max_shift;
+    const char *bands[8];    /* tuned tiers (static strings or from config) */
+    size_t n_bands;
+} revos_tuning_rule;
+
+/* The rule from the "outcomes" config section ({"tuning": {...}}), with
+ * the defaults above for anything absent or out of range. outcomes may be
+ * NULL. Band names are borrowed from outcomes (keep it alive). */
+void revos_tuning_rule_load(const json_t *outcomes, revos_tuning_rule *rule);
+
+/* 1 if band is one of the rule's tuned bands. */
+int revos_tuning_is_band(const revos_tuning_rule *rule, const char *band);
+
+/* The tier's base threshold from the "scoring" config section. Accepted
+ * shapes for the tiers of score_kind (first found wins):
+ *   scoring.scores.<kind>.tiers, scoring.<kind>.tiers, scoring.tiers.<kind>
+ * each either {"medium": 40, ...}, {"medium": {"min"|"threshold"|"from": 40}}
+ * or [{"tier"|"name": "medium", "min"|"threshold"|"from": 40}, ...].
+ * Returns 1 and sets *base when found. */
+int revos_tuning_base(const json_t *scoring, const char *score_kind, const char *tier,
+                      double *base);
+
+typedef struct revos_tuning_result {
+    double save_rate;        /* r */
+    double raw;              /* before rounding and clamping */
+    double threshold;        /* the new threshold */
+    int clamped;             /* 1 if the clamp changed it */
+} revos_tuning_result;
+
+/* Applies the rule. Returns 1 and fills *out when s + l >= min_outcomes,
+ * 0 (out untouched) when there are too few outcomes yet. */
+int revos_tuning_apply(const revos_tuning_rule *rule, double base, long saves, long losses,
+                       revos_tuning_result *out);
+
+/* The rule with its numbers, for ThresholdChange.rule, e.g.
+ * "critical: 1 save(s), 0 loss(es); r = (1 + 1) / (1 + 0 + 2) = 0.6667;
+ *  75 + 10 x (0.6667 - 0.5) = 76.67; rounded to 0.5 -> 76.5 (bounds 65..85)".
+ * Always NUL-terminates. */
+void revos_tuning_describe(const revos_tuning_rule *rule, const char *band, double base,
+                           long saves, long losses, const revos_tuning_result *res, char *out,
+                           size_t outlen);
+
+#endif

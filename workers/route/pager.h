@@ -1,0 +1,70 @@
+/* pager.h -- pages: what one says, when it is (re)sent, and escalation.
+ *
+ * A page is a row of route_pages created with its decision (status
+ * pending). revos_pager_tick, run by the worker's tick in its own
+ * transaction:
+ *  1. sends the pending pages that are due (at most 50 per tick, rows locked
+ *     FOR UPDATE SKIP LOCKED): to the owner's webhook_url from the routing
+ *     directory if set, else REVOS_PAGE_WEBHOOK_URL (signed with
+ *     REVOS_PAGE_WEBHOOK_SECRET). Success: status sent, sent_at, ack_due_at
+ *     = now + SLA. Failure: retry after 1 s, 2 s, 4 s ... (capped at 5 min);
+ *     after 10 attempts, or when the destination refuses the page for good,
+ *     status failed with ack_due_at = now, so the next level is paged at
+ *     once. Only pending pages are selected, so a page marked sent is never
+ *     sent again. The POST cannot join the transaction: if the commit after
+ *     a successful POST fails, the page is posted again; receivers dedupe by
+ *     page_id (the PagerDuty dedup_key).
+ *  2. escalates: pages sent (or failed) whose ack_due_at has passed, not yet
+ *     escalated, of a decision nobody acknowledged (no page_acks row for any
+ *     of its pages) and whose play is still open -> all pages of that
+ *     decision and level are marked escalated, the next level's pages are
+ *     created from the matrix entry's escalation list (a level whose roles
+ *     nobody holds is skipped) and one Action kind "escalation" is emitted.
+ *     Escalation SLA = the entry's SLA. */
+#ifndef REVOS_ROUTE_PAGER_H
+#define REVOS_ROUTE_PAGER_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "core/status.h"
+#include "route/decide.h"
+#include "route/route_io.h"
+
+#define REVOS_PAGER_BATCH 50
+#define REVOS_PAGER_MAX_ATTEMPTS 10
+#define REVOS_PAGER_MAX_BACKOFF_MS (5 * 60 * 1000)
+
+/* Delay before the next attempt after `attempts` failed ones (>= 1):
+ * 1 s x 2^(attempts-1), capped at 5 minutes. */
+int64_t revos_pager_backoff_ms(int attempts);
+
+/* "2024-03-01T10:00:00Z" (UTC, whole seconds) into out (>= 21 bytes). */
+void revos_pager_iso8601(int64_t ms, char *out, size_t outlen);
+
+/* Owners as the JSON array Action.owners and the page use:
+ * [{"role", "owner_id", "name"}]. New reference. */
+json_t *revos_pager_owners_json(const revos_route_owners *owners);
+
+/* The page for owners->owner[recipient] at level 0 of decision d (new
+ * reference): page_id, play_id, account_id, account_name, play ("none"
+ * without one), trigger, severity, route, level, owner, owners,
+ * sla_seconds, ack_due_at (null until sent), arr_at_risk, save_cost,
+ * replacement_cost, ev_act, ev_no_act, summary, decision_summary,
+ * explanation, score_id, score_band, config_version, as_of. */
+json_t *revos_pager_body(const revos_route_decision *d, const revos_route_owners *owners,
+                         size_t recipient, const char *page_id);
+
+/* The page for the next level, made from a lower level's body: new
+ * page_id, level, owner(s), and summary "Escalated to level <level>, not
+ * acknowledged within <sla>: <decision summary>". New reference. */
+json_t *revos_pager_escalated_body(const json_t *previous, int level,
+                                   const revos_route_owners *owners, size_t recipient,
+                                   const char *page_id);
+
+/* Sends due pages, then escalates; see the file comment. now_ms is the wall
+ * clock. Errors: those of PostgreSQL and io->emit (a failed POST is not an
+ * error: it is retried). */
+revos_status revos_pager_tick(const revos_route_io *io, int64_t now_ms, revos_err *err);
+
+#endif
