@@ -32,7 +32,13 @@ revos_status revos_wrap(revos_err *err, revos_status status, const char *context
     if (err != NULL) {
         char tail[sizeof err->msg];
         memcpy(tail, err->msg, sizeof tail);
-        snprintf(err->msg, sizeof err->msg, "%s: %s", context, tail);
+        size_t used = (size_t)snprintf(err->msg, sizeof err->msg, "%s: ", context);
+        if (used < sizeof err->msg) {
+            size_t room = sizeof err->msg - used - 1;
+            size_t len = strnlen(tail, room);
+            memcpy(err->msg + used, tail, len);
+            err->msg[used + len] = '\0';
+        }
     }
     return status;
 }

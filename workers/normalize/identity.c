@@ -19,11 +19,9 @@ void revos_norm_keys_free(revos_norm_keys *keys)
     keys->n = keys->cap = 0;
 }
 
-int revos_norm_keys_add(revos_norm_keys *keys, const char *kind, const char *value)
+/* Appends without looking for duplicates. */
+static int keys_push(revos_norm_keys *keys, const char *kind, const char *value)
 {
-    for (size_t i = 0; i < keys->n; i++)
-        if (strcmp(keys->items[i].kind, kind) == 0 && strcmp(keys->items[i].value, value) == 0)
-            return 0;
     if (keys->n == keys->cap) {
         size_t cap = keys->cap ? keys->cap * 2 : 8;
         revos_norm_key *items = realloc(keys->items, cap * sizeof *items);
@@ -39,6 +37,14 @@ int revos_norm_keys_add(revos_norm_keys *keys, const char *kind, const char *val
     keys->items[keys->n].value = copy;
     keys->n++;
     return 0;
+}
+
+int revos_norm_keys_add(revos_norm_keys *keys, const char *kind, const char *value)
+{
+    for (size_t i = 0; i < keys->n; i++)
+        if (strcmp(keys->items[i].kind, kind) == 0 && strcmp(keys->items[i].value, value) == 0)
+            return 0;
+    return keys_push(keys, kind, value);
 }
 
 /* ==== Normalization ==== */
@@ -309,7 +315,8 @@ typedef struct idmap_entry {
     revos_norm_link link; /* kind/value/account_id/learned_from point at the owned copies */
     char *kind, *value, *account_id, *learned_from;
     uint64_t hash;
-    int learned; /* in the learned list */
+    int learned;  /* in the learned list */
+    int in_round; /* in the round list */
 } idmap_entry;
 
 struct revos_norm_idmap {
@@ -488,7 +495,7 @@ int revos_norm_idmap_learn(revos_norm_idmap *map, const char *kind, const char *
     }
     /* Reserve the list slots first, so a failure leaves the entry unchanged. */
     if ((!e->learned && push_entry(&map->learned, &map->n_learned, &map->cap_learned, e) != 0) ||
-        push_entry(&map->round, &map->n_round, &map->cap_round, e) != 0) {
+        (!e->in_round && push_entry(&map->round, &map->n_round, &map->cap_round, e) != 0)) {
         if (!e->learned && map->n_learned > 0 && map->learned[map->n_learned - 1] == e)
             map->n_learned--;
         free(acct);
@@ -496,6 +503,7 @@ int revos_norm_idmap_learn(revos_norm_idmap *map, const char *kind, const char *
         return -1;
     }
     e->learned = 1;
+    e->in_round = 1;
     free(e->account_id);
     free(e->learned_from);
     e->account_id = acct;
@@ -527,10 +535,15 @@ int revos_norm_idmap_take_round(revos_norm_idmap *map, revos_norm_keys *keys)
         for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
             if (strcmp(kinds[k], map->round[i]->kind) == 0)
                 kind = kinds[k];
+        map->round[i]->in_round = 0;
         if (kind == NULL)
             continue; /* not a kind any event is parked under */
-        if (revos_norm_keys_add(keys, kind, map->round[i]->value) != 0)
+        if (keys_push(keys, kind, map->round[i]->value) != 0) {
+            for (size_t k = i + 1; k < map->n_round; k++)
+                map->round[k]->in_round = 0;
+            map->n_round = 0;
             return -1;
+        }
     }
     map->n_round = 0;
     return 0;

@@ -127,7 +127,7 @@ size_t revos_norm_idmap_n_learned(const revos_norm_idmap *map);
 revos_norm_link revos_norm_idmap_learned(const revos_norm_idmap *map, size_t i);
 
 /* Moves the keys learned or changed since the previous call into keys
- * (appended, without duplicates): the links that may unpark events.
+ * (appended, each key once): the links that may unpark events.
  * -1 on OOM. */
 int revos_norm_idmap_take_round(revos_norm_idmap *map, revos_norm_keys *keys);
 

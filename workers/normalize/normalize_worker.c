@@ -293,8 +293,10 @@ static revos_status unpark(norm_run *run, const char *sql, const text_cols *tc,
     int n = PQntuples(res);
     json_t **events = calloc((size_t)n + 1, sizeof *events);
     revos_norm_keys lookups = {0};
-    if (events == NULL)
-        st = oom(err, "unparking");
+    if (events == NULL) {
+        PQclear(res);
+        return oom(err, "unparking");
+    }
     for (int r = 0; r < n && st == REVOS_OK; r++) {
         json_error_t jerr;
         events[r] = json_loads(PQgetvalue(res, r, 1), 0, &jerr);
@@ -317,7 +319,7 @@ static revos_status unpark(norm_run *run, const char *sql, const text_cols *tc,
         if (st == REVOS_OK && !resolved)
             st = wait_push(run, events[r], 0, 1, err);
     }
-    for (int r = 0; events != NULL && r < n; r++)
+    for (int r = 0; r < n; r++)
         json_decref(events[r]);
     free(events);
     return st;
@@ -353,23 +355,39 @@ static revos_status settle(norm_run *run, revos_err *err)
     }
 }
 
+static int link_cmp(const void *a, const void *b)
+{
+    const revos_norm_link *x = a, *y = b;
+    int c = strcmp(x->kind, y->kind);
+    return c != 0 ? c : strcmp(x->value, y->value);
+}
+
+/* One statement for every link the run learned, in key order (so two
+ * workers writing overlapping links lock rows in the same order). */
 static revos_status write_links(norm_run *run, revos_err *err)
 {
     size_t n = revos_norm_idmap_n_learned(run->map);
     if (n == 0)
         return REVOS_OK;
+    revos_norm_link *links = malloc(n * sizeof *links);
+    if (links == NULL)
+        return oom(err, "writing links");
+    for (size_t i = 0; i < n; i++)
+        links[i] = revos_norm_idmap_learned(run->map, i);
+    qsort(links, n, sizeof *links, link_cmp);
     text_cols tc = {.n_cols = 5};
     revos_status st = REVOS_OK;
     for (size_t i = 0; i < n && st == REVOS_OK; i++) {
-        revos_norm_link link = revos_norm_idmap_learned(run->map, i);
-        const char *row[5] = {link.kind, link.value, link.account_id, link.learned_from,
-                              link.mode == REVOS_NORM_LINK_UPSERT ? "upsert" : "insert"};
+        const char *row[5] = {links[i].kind, links[i].value, links[i].account_id,
+                              links[i].learned_from,
+                              links[i].mode == REVOS_NORM_LINK_UPSERT ? "upsert" : "insert"};
         if (cols_push(&tc, row) != 0)
             st = oom(err, "writing links");
     }
     if (st == REVOS_OK)
         st = exec_cols(run->conn, sql_write_links, &tc, NULL, err);
     cols_free(&tc);
+    free(links);
     if (st != REVOS_OK)
         return revos_wrap(err, st, "writing identity links");
     run->stats.links = n;
@@ -450,6 +468,8 @@ static revos_status run_open(norm_run *run, PGconn *conn, const json_t *rules,
                              const revos_norm_sink *sink, revos_err *err)
 {
     memset(run, 0, sizeof *run);
+    if (conn == NULL)
+        return revos_fail(err, REVOS_ERR_FATAL, "normalize: no PostgreSQL connection");
     run->conn = conn;
     run->rules = rules;
     run->sink = sink;

@@ -1,0 +1,734 @@
+/* worker.c -- the loop every worker runs, top to bottom:
+ *
+ *   start:   settings -> log -> metrics/ops -> codec -> PostgreSQL (migrated,
+ *            config loaded) -> producer -> consumer (subscribe)
+ *   loop:    poll a batch -> decode -> process -> commit -> relay -> tick
+ *   stop:    SIGTERM/SIGINT flips `running`; the batch in hand is finished
+ *            and committed, then the consumer leaves the group.
+ *
+ * Rebalances happen inside rd_kafka_consumer_poll on this thread, so the
+ * partition table below is only ever touched by the main thread. */
+#include "worker/worker.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http/metrics.h"
+#include "http/ops_server.h"
+#include "kafka/kafka.h"
+#include "log/log.h"
+#include "pg/pg.h"
+#include "worker/batch.h"
+#include "worker/offsets.h"
+#include "worker/relay.h"
+
+#define MAX_PARTITIONS 1024
+
+static volatile sig_atomic_t running = 1;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    running = 0;
+}
+
+typedef struct owned_partition {
+    char topic[200];
+    int32_t partition;
+    int64_t stored;      /* PG_OUTBOX: next_offset as stored in PostgreSQL (-1 none) */
+} owned_partition;
+
+typedef struct worker {
+    const revos_worker_def *def;
+    revos_settings settings;
+    void *state;
+    rd_kafka_t *consumer;
+    rd_kafka_t *producer;
+    revos_delivery_stats delivery;
+    PGconn *pg;
+    revos_avro *codec;
+    revos_metrics *metrics;
+    revos_ops *ops;
+    json_t *config;
+    int64_t config_version;
+    int64_t config_checked_ms;
+    char prefix[64];
+    char group[128];       /* consumer group: <prefix><name>, so deployments sharing a broker do not mix */
+    owned_partition parts[MAX_PARTITIONS];
+    size_t n_parts;
+    int fatal;             /* set by the rebalance callback when it cannot go on */
+    int batch_max;
+    int batch_wait_ms;
+} worker;
+
+static int64_t now_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static owned_partition *find_part(worker *w, const char *topic, int32_t partition)
+{
+    for (size_t i = 0; i < w->n_parts; i++)
+        if (w->parts[i].partition == partition && strcmp(w->parts[i].topic, topic) == 0)
+            return &w->parts[i];
+    return NULL;
+}
+
+static void count(worker *w, const char *name, const char *help, int64_t n)
+{
+    revos_counter *c = revos_metrics_counter(w->metrics, name, help, NULL, NULL);
+    if (c != NULL)
+        revos_counter_add(c, n);
+}
+
+/* ==== Rebalance ==== */
+
+static void assign_partitions(worker *w, rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts,
+                              int cooperative)
+{
+    if (w->def->delivery == REVOS_DELIVERY_PG_OUTBOX) {
+        /* Seek to what PostgreSQL says we have consumed; retry briefly since
+         * assigning without it would re-apply or skip records. */
+        revos_err err = {{0}, {0}};
+        revos_status st = REVOS_ERR_RETRY;
+        for (int attempt = 0; attempt < 30 && running; attempt++) {
+            st = revos_offsets_load(w->pg, w->group, parts, &err);
+            if (st != REVOS_ERR_RETRY)
+                break;
+            revos_log_warn("loading stored offsets: %s (retrying)", err.msg);
+            sleep_ms(1000);
+        }
+        if (st != REVOS_OK) {
+            revos_log_error("cannot load stored offsets: %s", err.msg);
+            w->fatal = 1;
+            return;
+        }
+    }
+    for (int i = 0; i < parts->cnt; i++) {
+        rd_kafka_topic_partition_t *tp = &parts->elems[i];
+        if (find_part(w, tp->topic, tp->partition) != NULL || w->n_parts == MAX_PARTITIONS)
+            continue;
+        owned_partition *op = &w->parts[w->n_parts++];
+        snprintf(op->topic, sizeof op->topic, "%s", tp->topic);
+        op->partition = tp->partition;
+        op->stored = -1;
+        if (w->def->delivery == REVOS_DELIVERY_PG_OUTBOX) {
+            op->stored = tp->offset; /* revos_offsets_load put the stored value here */
+            tp->offset = op->stored >= 0 ? op->stored : RD_KAFKA_OFFSET_BEGINNING;
+        }
+        revos_log_info("assigned %s[%d] from %s%lld", tp->topic, (int)tp->partition,
+                       op->stored >= 0 ? "stored offset " : "the beginning",
+                       (long long)(op->stored >= 0 ? op->stored : 0));
+    }
+    rd_kafka_error_t *error = NULL;
+    if (cooperative)
+        error = rd_kafka_incremental_assign(rk, parts);
+    else
+        rd_kafka_assign(rk, parts);
+    revos_err err = {{0}, {0}};
+    if (revos_kafka_error(error, "assign", &err) != REVOS_OK)
+        revos_log_error("%s", err.msg);
+}
+
+static void revoke_partitions(worker *w, rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts,
+                              int cooperative)
+{
+    int lost = rd_kafka_assignment_lost(rk);
+    for (int i = 0; i < parts->cnt; i++) {
+        rd_kafka_topic_partition_t *tp = &parts->elems[i];
+        owned_partition *op = find_part(w, tp->topic, tp->partition);
+        if (op != NULL)
+            *op = w->parts[--w->n_parts];
+        if (w->def->on_revoke != NULL)
+            w->def->on_revoke(w->state, tp->topic, tp->partition);
+        revos_log_info("%s %s[%d]", lost ? "lost" : "revoked", tp->topic, (int)tp->partition);
+    }
+    rd_kafka_error_t *error = NULL;
+    if (cooperative)
+        error = rd_kafka_incremental_unassign(rk, parts);
+    else
+        rd_kafka_assign(rk, NULL);
+    revos_err err = {{0}, {0}};
+    if (revos_kafka_error(error, "unassign", &err) != REVOS_OK)
+        revos_log_error("%s", err.msg);
+}
+
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+    worker *w = opaque;
+    int cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS)
+        assign_partitions(w, rk, parts, cooperative);
+    else
+        revoke_partitions(w, rk, parts, cooperative);
+}
+
+/* ==== Configuration ==== */
+
+static revos_status refresh_config(worker *w, int force, revos_err *err)
+{
+    int64_t now = now_ms();
+    if (!force && now - w->config_checked_ms < 5000)
+        return REVOS_OK;
+    w->config_checked_ms = now;
+    json_t *doc = NULL;
+    int64_t version = 0;
+    revos_status st = revos_pg_config_latest(w->pg, &doc, &version, err);
+    if (st != REVOS_OK)
+        return st;
+    if (version != w->config_version)
+        revos_log_info("configuration version %lld in force", (long long)version);
+    json_decref(w->config);
+    w->config = doc;
+    w->config_version = version;
+    return REVOS_OK;
+}
+
+/* ==== One batch ==== */
+
+typedef struct polled {
+    rd_kafka_message_t *msgs[4096];
+    size_t n;
+} polled;
+
+static void poll_batch(worker *w, polled *p)
+{
+    p->n = 0;
+    int64_t deadline = now_ms() + w->batch_wait_ms;
+    while (running && !w->fatal && p->n < (size_t)w->batch_max) {
+        int64_t left = deadline - now_ms();
+        if (left <= 0)
+            break;
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(w->consumer, (int)left);
+        if (m == NULL)
+            continue;
+        if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                revos_log_warn("consume: %s", rd_kafka_message_errstr(m));
+            rd_kafka_message_destroy(m);
+            continue;
+        }
+        p->msgs[p->n++] = m;
+    }
+}
+
+static void release_batch(polled *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        rd_kafka_message_destroy(p->msgs[i]);
+    p->n = 0;
+}
+
+static int input_type_for(const worker *w, const char *suffix)
+{
+    for (size_t i = 0; i < w->def->n_inputs; i++) {
+        const char *want = w->def->inputs[i].suffix;
+        size_t len = strlen(want);
+        if (len >= 2 && strcmp(want + len - 2, ".*") == 0) {
+            if (strncmp(suffix, want, len - 1) == 0)
+                return w->def->inputs[i].type;
+        } else if (strcmp(suffix, want) == 0) {
+            return w->def->inputs[i].type;
+        }
+    }
+    return REVOS_INPUT_RAW;
+}
+
+/* Rewinds every partition of the batch to its first record, so a batch that
+ * did not commit is consumed again. */
+static void rewind_batch(worker *w, const polled *p)
+{
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(16);
+    for (size_t i = 0; i < p->n; i++) {
+        const rd_kafka_message_t *m = p->msgs[i];
+        const char *topic = rd_kafka_topic_name(m->rkt);
+        if (find_part(w, topic, m->partition) == NULL)
+            continue;
+        if (rd_kafka_topic_partition_list_find(list, topic, m->partition) == NULL)
+            rd_kafka_topic_partition_list_add(list, topic, m->partition)->offset = m->offset;
+    }
+    if (list->cnt > 0) {
+        rd_kafka_error_t *error = rd_kafka_seek_partitions(w->consumer, list, 10000);
+        revos_err err = {{0}, {0}};
+        if (revos_kafka_error(error, "seek", &err) != REVOS_OK)
+            revos_log_error("%s", err.msg);
+    }
+    rd_kafka_topic_partition_list_destroy(list);
+}
+
+/* Builds the revos_msg views, decoding Avro inputs; undecodable records are
+ * rejected into the batch. Records of partitions revoked while polling are
+ * dropped: their new owner consumes them. */
+static size_t decode_batch(worker *w, polled *p, revos_batch *batch, revos_msg *views)
+{
+    size_t n = 0;
+    size_t prefix_len = strlen(w->prefix);
+    for (size_t i = 0; i < p->n; i++) {
+        rd_kafka_message_t *m = p->msgs[i];
+        const char *topic = rd_kafka_topic_name(m->rkt);
+        if (find_part(w, topic, m->partition) == NULL)
+            continue;
+        revos_msg *v = &views[n];
+        memset(v, 0, sizeof *v);
+        v->topic = topic;
+        v->topic_suffix = strncmp(topic, w->prefix, prefix_len) == 0 ? topic + prefix_len : topic;
+        v->partition = m->partition;
+        v->offset = m->offset;
+        rd_kafka_timestamp_type_t tstype;
+        v->timestamp_ms = rd_kafka_message_timestamp(m, &tstype);
+        v->key = m->key;
+        v->key_len = m->key_len;
+        v->payload = m->payload;
+        v->len = m->len;
+        int type = input_type_for(w, v->topic_suffix);
+        if (type != REVOS_INPUT_RAW) {
+            revos_err err = {{0}, {0}};
+            v->type = (revos_record_type)type;
+            if (m->payload == NULL) {
+                revos_reject(&err, "decode", "empty record (tombstone) on an Avro topic");
+                revos_batch_reject(batch, v, &err);
+                continue;
+            }
+            revos_status st = revos_avro_decode(w->codec, v->type, m->payload, m->len,
+                                                &v->record, &err);
+            if (st != REVOS_OK) {
+                if (err.cls[0] == '\0')
+                    snprintf(err.cls, sizeof err.cls, "decode");
+                revos_batch_reject(batch, v, &err);
+                continue;
+            }
+        }
+        n++;
+    }
+    return n;
+}
+
+static revos_status commit_pg(worker *w, polled *p, revos_batch *batch, revos_err *err)
+{
+    revos_offset_update updates[256];
+    size_t n_updates = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        const rd_kafka_message_t *m = p->msgs[i];
+        const char *topic = rd_kafka_topic_name(m->rkt);
+        owned_partition *op = find_part(w, topic, m->partition);
+        if (op == NULL)
+            continue;
+        size_t j = 0;
+        while (j < n_updates && (updates[j].partition != m->partition ||
+                                 strcmp(updates[j].topic, topic) != 0))
+            j++;
+        if (j == n_updates) {
+            if (n_updates == sizeof updates / sizeof updates[0])
+                return revos_fail(err, REVOS_ERR_FATAL, "batch spans too many partitions");
+            updates[j].topic = op->topic;
+            updates[j].partition = op->partition;
+            updates[j].expected = op->stored;
+            n_updates++;
+        }
+        updates[j].next = m->offset + 1;
+    }
+    revos_status st = revos_offsets_store(w->pg, w->group, updates, n_updates, err);
+    if (st == REVOS_OK)
+        st = revos_outbox_write(w->pg, w->def->name, batch->outputs, batch->n_outputs, err);
+    if (st != REVOS_OK)
+        return st;
+    if ((st = revos_pg_commit(w->pg, err)) != REVOS_OK)
+        return st;
+    for (size_t j = 0; j < n_updates; j++) {
+        owned_partition *op = find_part(w, updates[j].topic, updates[j].partition);
+        if (op != NULL)
+            op->stored = updates[j].next;
+    }
+    return REVOS_OK;
+}
+
+static revos_status commit_kafka(worker *w, polled *p, revos_batch *batch, revos_err *err)
+{
+    revos_status st = revos_kafka_error(rd_kafka_begin_transaction(w->producer),
+                                        "begin_transaction", err);
+    if (st != REVOS_OK)
+        return st;
+    for (size_t i = 0; i < batch->n_outputs && st == REVOS_OK; i++) {
+        const revos_output *o = &batch->outputs[i];
+        st = revos_kafka_produce(w->producer, o->topic, o->key, o->key_len, o->value,
+                                 o->value_len, err);
+    }
+    rd_kafka_topic_partition_list_t *offsets = rd_kafka_topic_partition_list_new(16);
+    for (size_t i = 0; i < p->n && st == REVOS_OK; i++) {
+        const rd_kafka_message_t *m = p->msgs[i];
+        const char *topic = rd_kafka_topic_name(m->rkt);
+        if (find_part(w, topic, m->partition) == NULL)
+            continue;
+        rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_find(offsets, topic, m->partition);
+        if (tp == NULL)
+            tp = rd_kafka_topic_partition_list_add(offsets, topic, m->partition);
+        tp->offset = m->offset + 1;
+    }
+    if (st == REVOS_OK && offsets->cnt > 0) {
+        rd_kafka_consumer_group_metadata_t *cgmd = rd_kafka_consumer_group_metadata(w->consumer);
+        st = revos_kafka_error(rd_kafka_send_offsets_to_transaction(w->producer, offsets, cgmd, 30000),
+                               "send_offsets_to_transaction", err);
+        rd_kafka_consumer_group_metadata_destroy(cgmd);
+    }
+    rd_kafka_topic_partition_list_destroy(offsets);
+    if (st == REVOS_OK)
+        st = revos_kafka_error(rd_kafka_commit_transaction(w->producer, 60000),
+                               "commit_transaction", err);
+    if (st != REVOS_OK) {
+        revos_err abort_err = {{0}, {0}};
+        if (revos_kafka_error(rd_kafka_abort_transaction(w->producer, 30000), "abort_transaction",
+                              &abort_err) != REVOS_OK)
+            revos_log_error("%s", abort_err.msg);
+    }
+    return st;
+}
+
+/* Processes and commits one polled batch. Returns REVOS_OK, or the class of
+ * the failure after the batch was rolled back and rewound. */
+static revos_status run_batch(worker *w, polled *p, revos_err *err)
+{
+    static revos_msg views[4096];
+    revos_batch batch;
+    revos_batch_init(&batch);
+    batch.worker_name = w->def->name;
+    batch.config = w->config;
+    batch.config_version = w->config_version;
+    batch.settings = &w->settings;
+    batch.codec = w->codec;
+    batch.metrics = w->metrics;
+    batch.dlq_max_payload = (size_t)revos_settings_get_long(&w->settings, "REVOS_DLQ_MAX_PAYLOAD",
+                                                            1024 * 1024);
+    int pg_mode = w->def->delivery == REVOS_DELIVERY_PG_OUTBOX;
+    revos_status st = REVOS_OK;
+    if (pg_mode) {
+        batch.pg = w->pg;
+        st = revos_pg_begin(w->pg, err);
+    }
+    size_t n = 0;
+    if (st == REVOS_OK) {
+        n = decode_batch(w, p, &batch, views);
+        if (n > 0)
+            st = w->def->process(w->state, &batch, views, n, err);
+        if (st == REVOS_OK && batch.alloc_status != REVOS_OK)
+            st = revos_fail(err, batch.alloc_status, "batch could not queue its outputs");
+    }
+    if (st == REVOS_OK)
+        st = pg_mode ? commit_pg(w, p, &batch, err) : commit_kafka(w, p, &batch, err);
+    if (st == REVOS_OK) {
+        count(w, "revos_records_in_total", "Records consumed", (int64_t)p->n);
+        count(w, "revos_batches_total", "Batches committed", 1);
+    } else {
+        if (pg_mode)
+            revos_pg_rollback(w->pg);
+        rewind_batch(w, p);
+        count(w, "revos_batch_failures_total", "Batches rolled back", 1);
+    }
+    for (size_t i = 0; i < n; i++)
+        json_decref(views[i].record);
+    /* records rejected while decoding were never given to views[0..n) */
+    revos_batch_clear(&batch);
+    free(batch.outputs);
+    return st;
+}
+
+static revos_status run_tick(worker *w, revos_err *err)
+{
+    revos_batch batch;
+    revos_batch_init(&batch);
+    batch.worker_name = w->def->name;
+    batch.config = w->config;
+    batch.config_version = w->config_version;
+    batch.settings = &w->settings;
+    batch.codec = w->codec;
+    batch.metrics = w->metrics;
+    batch.pg = w->pg;
+    revos_status st = revos_pg_begin(w->pg, err);
+    if (st == REVOS_OK)
+        st = w->def->tick(w->state, &batch, now_ms(), err);
+    if (st == REVOS_OK)
+        st = revos_outbox_write(w->pg, w->def->name, batch.outputs, batch.n_outputs, err);
+    if (st == REVOS_OK)
+        st = revos_pg_commit(w->pg, err);
+    else
+        revos_pg_rollback(w->pg);
+    revos_batch_clear(&batch);
+    free(batch.outputs);
+    return st;
+}
+
+/* ==== Start and stop ==== */
+
+static revos_status subscribe(worker *w, revos_err *err)
+{
+    rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new((int)w->def->n_inputs);
+    for (size_t i = 0; i < w->def->n_inputs; i++) {
+        const char *suffix = w->def->inputs[i].suffix;
+        char name[320];
+        size_t len = strlen(suffix);
+        if (len >= 2 && strcmp(suffix + len - 2, ".*") == 0) {
+            /* a pattern: "^revos\.raw\..*" */
+            char escaped[128];
+            size_t o = 0;
+            for (const char *c = w->prefix; *c != '\0' && o + 3 < sizeof escaped; c++) {
+                if (*c == '.')
+                    escaped[o++] = '\\';
+                escaped[o++] = *c;
+            }
+            escaped[o] = '\0';
+            char rest[128];
+            size_t r = 0;
+            for (size_t k = 0; k + 2 < len && r + 3 < sizeof rest; k++) {
+                if (suffix[k] == '.')
+                    rest[r++] = '\\';
+                rest[r++] = suffix[k];
+            }
+            rest[r] = '\0';
+            snprintf(name, sizeof name, "^%s%s\\..*", escaped, rest);
+        } else {
+            revos_settings_topic(&w->settings, suffix, name, sizeof name);
+        }
+        rd_kafka_topic_partition_list_add(topics, name, RD_KAFKA_PARTITION_UA);
+        revos_log_info("subscribing to %s", name);
+    }
+    rd_kafka_resp_err_t e = rd_kafka_subscribe(w->consumer, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return revos_fail(err, REVOS_ERR_FATAL, "subscribe: %s", rd_kafka_err2str(e));
+    return REVOS_OK;
+}
+
+/* Retries a start-up step while it fails transiently (broker or database
+ * still starting), so workers can be started in any order. */
+static revos_status with_retry(worker *w, const char *what,
+                               revos_status (*step)(worker *, revos_err *), revos_err *err)
+{
+    for (int attempt = 1; running; attempt++) {
+        revos_status st = step(w, err);
+        if (st != REVOS_ERR_RETRY)
+            return st;
+        if (w->ops != NULL)
+            revos_ops_set_ready(w->ops, 0, err->msg);
+        if (attempt == 1 || attempt % 10 == 0)
+            revos_log_warn("%s: %s (retrying)", what, err->msg);
+        sleep_ms(attempt < 10 ? 500 : 2000);
+    }
+    return revos_fail(err, REVOS_ERR_FATAL, "%s: interrupted", what);
+}
+
+static revos_status step_connect_pg(worker *w, revos_err *err)
+{
+    if (w->pg != NULL)
+        return revos_pg_ensure(w->pg, err);
+    return revos_pg_connect(revos_settings_get(&w->settings, "REVOS_PG_DSN", NULL),
+                            w->def->name, &w->pg, err);
+}
+
+static revos_status step_migrate(worker *w, revos_err *err)
+{
+    int applied = 0;
+    revos_status st = revos_pg_migrate(w->pg, &applied, err);
+    if (st == REVOS_OK && applied > 0)
+        revos_log_info("applied %d migration(s)", applied);
+    return st;
+}
+
+static revos_status step_config(worker *w, revos_err *err)
+{
+    return refresh_config(w, 1, err);
+}
+
+static revos_status step_producer(worker *w, revos_err *err)
+{
+    char txn_id[256];
+    const char *txn = NULL;
+    if (w->def->delivery == REVOS_DELIVERY_KAFKA_TXN) {
+        char host[64] = "host";
+        gethostname(host, sizeof host - 1);
+        snprintf(txn_id, sizeof txn_id, "%s-%s", w->group,
+                 revos_settings_get(&w->settings, "REVOS_INSTANCE_ID", host));
+        txn = txn_id;
+    }
+    return revos_kafka_producer_new(&w->settings, txn, &w->delivery, &w->producer, err);
+}
+
+static int64_t time_ms(void) { return now_ms(); }
+
+static int main_loop(worker *w)
+{
+    polled *p = calloc(1, sizeof *p);
+    if (p == NULL)
+        return 1;
+    int exit_code = 0;
+    int64_t next_tick = 0;
+    int backoff_ms = 100;
+    revos_ops_set_ready(w->ops, 1, "ok");
+    while (running && !w->fatal) {
+        revos_err err = {{0}, {0}};
+        if (refresh_config(w, 0, &err) == REVOS_ERR_FATAL) {
+            revos_log_error("%s", err.msg);
+            exit_code = 1;
+            break;
+        }
+        poll_batch(w, p);
+        if (p->n > 0) {
+            revos_status st = run_batch(w, p, &err);
+            release_batch(p);
+            if (st == REVOS_ERR_FATAL) {
+                revos_log_error("batch failed fatally: %s", err.msg);
+                exit_code = 1;
+                break;
+            }
+            if (st == REVOS_ERR_RETRY) {
+                revos_log_warn("batch rolled back, will retry: %s", err.msg);
+                revos_ops_set_ready(w->ops, 0, err.msg);
+                sleep_ms(backoff_ms);
+                backoff_ms = backoff_ms < 5000 ? backoff_ms * 2 : 5000;
+                continue;
+            }
+            backoff_ms = 100;
+            revos_ops_set_ready(w->ops, 1, "ok");
+        }
+        if (w->def->delivery == REVOS_DELIVERY_PG_OUTBOX) {
+            revos_status st = revos_outbox_relay(w->pg, w->producer, &w->delivery, w->def->name,
+                                                 w->metrics, &err);
+            if (st != REVOS_OK)
+                revos_log_warn("outbox relay: %s", err.msg);
+        }
+        if (w->def->tick != NULL && time_ms() >= next_tick) {
+            next_tick = time_ms() + (w->def->tick_ms > 0 ? w->def->tick_ms : 1000);
+            revos_status st = run_tick(w, &err);
+            if (st == REVOS_ERR_FATAL) {
+                revos_log_error("tick failed fatally: %s", err.msg);
+                exit_code = 1;
+                break;
+            }
+            if (st != REVOS_OK)
+                revos_log_warn("tick: %s", err.msg);
+        }
+        rd_kafka_poll(w->producer, 0);
+    }
+    if (w->fatal)
+        exit_code = 1;
+    release_batch(p);
+    free(p);
+    return exit_code;
+}
+
+static void shutdown_worker(worker *w)
+{
+    revos_log_info("shutting down");
+    if (w->ops != NULL)
+        revos_ops_set_ready(w->ops, 0, "shutting down");
+    if (w->consumer != NULL) {
+        rd_kafka_unsubscribe(w->consumer);
+        revos_kafka_consumer_close(w->consumer, 10000);
+        w->consumer = NULL;
+    }
+    if (w->producer != NULL && w->pg != NULL && w->def->delivery == REVOS_DELIVERY_PG_OUTBOX) {
+        revos_err err = {{0}, {0}};
+        if (revos_outbox_relay(w->pg, w->producer, &w->delivery, w->def->name, w->metrics, &err) != REVOS_OK)
+            revos_log_warn("final relay: %s", err.msg);
+    }
+    if (w->producer != NULL) {
+        rd_kafka_flush(w->producer, 10000);
+        rd_kafka_destroy(w->producer);
+    }
+    if (w->def->fini != NULL)
+        w->def->fini(w->state);
+    if (w->pg != NULL)
+        PQfinish(w->pg);
+    if (w->codec != NULL)
+        revos_avro_close(w->codec);
+    json_decref(w->config);
+    if (w->ops != NULL)
+        revos_ops_stop(w->ops);
+    if (w->metrics != NULL)
+        revos_metrics_free(w->metrics);
+    revos_settings_free(&w->settings);
+}
+
+int revos_worker_run(const revos_worker_def *def, int argc, char **argv)
+{
+    worker *w = calloc(1, sizeof *w);
+    if (w == NULL)
+        return 1;
+    w->def = def;
+    revos_err err = {{0}, {0}};
+    int code = 1;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (revos_settings_parse(&w->settings, argc, argv, &err) != REVOS_OK) {
+        fprintf(stderr, "%s: %s\n", def->name, err.msg);
+        revos_settings_free(&w->settings);
+        free(w);
+        return 2;
+    }
+    revos_log_init(def->name, revos_log_level_parse(
+                                  revos_settings_get(&w->settings, "REVOS_LOG_LEVEL", NULL),
+                                  REVOS_LOG_INFO));
+    snprintf(w->prefix, sizeof w->prefix, "%s",
+             revos_settings_get(&w->settings, "REVOS_TOPIC_PREFIX", "revos."));
+    snprintf(w->group, sizeof w->group, "%s%s", w->prefix, def->name);
+    w->batch_max = (int)revos_settings_get_long(&w->settings, "REVOS_BATCH_MAX", 500);
+    if (w->batch_max < 1 || w->batch_max > 4096)
+        w->batch_max = 500;
+    w->batch_wait_ms = (int)revos_settings_get_long(&w->settings, "REVOS_BATCH_WAIT_MS", 100);
+    char dsn[512];
+    revos_log_redact_dsn(revos_settings_get(&w->settings, "REVOS_PG_DSN", ""), dsn, sizeof dsn);
+    revos_log_info("starting: brokers=%s pg=%s prefix=%s",
+                   revos_settings_get(&w->settings, "REVOS_KAFKA_BROKERS", "127.0.0.1:39092"), dsn,
+                   w->prefix);
+
+    w->metrics = revos_metrics_new();
+    long port = revos_settings_get_long(&w->settings, "REVOS_HTTP_PORT", def->default_http_port);
+    revos_status st = w->metrics ? REVOS_OK : REVOS_ERR_FATAL;
+    if (st == REVOS_OK)
+        st = revos_ops_start(&w->ops, revos_settings_get(&w->settings, "REVOS_HTTP_BIND", "0.0.0.0"),
+                             (int)port, w->metrics, &err);
+    if (st == REVOS_OK && w->ops != NULL)
+        revos_log_info("ops endpoint on port %d", revos_ops_port(w->ops));
+    if (st == REVOS_OK)
+        st = revos_avro_open(&w->codec, revos_settings_get(&w->settings, "REVOS_SCHEMA_REGISTRY_URL", NULL), &err);
+    if (st == REVOS_OK)
+        st = with_retry(w, "postgres", step_connect_pg, &err);
+    if (st == REVOS_OK)
+        st = with_retry(w, "migrations", step_migrate, &err);
+    if (st == REVOS_OK)
+        st = with_retry(w, "configuration", step_config, &err);
+    if (st == REVOS_OK && def->init != NULL)
+        st = def->init(&w->state, &w->settings, &err);
+    if (st == REVOS_OK)
+        st = with_retry(w, "kafka producer", step_producer, &err);
+    if (st == REVOS_OK)
+        st = revos_kafka_consumer_new(&w->settings, w->group, on_rebalance, w, &w->consumer, &err);
+    if (st == REVOS_OK)
+        st = subscribe(w, &err);
+    if (st == REVOS_OK)
+        code = main_loop(w);
+    else if (running)
+        revos_log_error("cannot start: %s", err.msg);
+    else
+        code = 0;
+    shutdown_worker(w);
+    free(w);
+    return code;
+}

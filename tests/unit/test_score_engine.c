@@ -1,0 +1,873 @@
+/* test_score_engine.c -- specification of revos-score's pure scoring engine
+ * (workers/score/engine.h, rules.h, state.h) with the shipped
+ * config/scoring.json: one behaviour per test. */
+#include <check.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "score/calendar.h"
+#include "score/engine.h"
+#include "score/rules.h"
+#include "score/state.h"
+
+#define ACCOUNT "acct-district-042"
+#define CONFIG_VERSION 7
+
+/* ==== Helpers ==== */
+
+static json_t *load_scoring(void)
+{
+    json_error_t jerr;
+    json_t *doc = json_load_file(REVOS_CONFIG_DIR "/scoring.json", 0, &jerr);
+    ck_assert_msg(doc != NULL, "config/scoring.json: %s (line %d)", jerr.text, jerr.line);
+    return doc;
+}
+
+static revos_score_rules *load_rules(void)
+{
+    json_t *doc = load_scoring();
+    revos_score_rules *rules = NULL;
+    revos_err err = {0};
+    revos_status st = revos_score_rules_load(doc, &rules, &err);
+    ck_assert_msg(st == REVOS_OK, "rules: %s", err.msg);
+    json_decref(doc);
+    return rules;
+}
+
+/* Day 0 of the walkthrough: 2026-06-01T00:00:00Z. */
+static int64_t day_ms(int day, int minute_of_day)
+{
+    return (revos_day_from_civil(2026, 6, 1) + day) * REVOS_MS_PER_DAY +
+           (int64_t)minute_of_day * 60000;
+}
+
+/* A Signal record; attributes as name, value pairs ending with NULL. value
+ * NAN means null. */
+static json_t *make_signal(const char *id, const char *family, const char *type, int64_t ms,
+                           double value, ...)
+{
+    json_t *attrs = json_object();
+    va_list ap;
+    va_start(ap, value);
+    for (const char *k = va_arg(ap, const char *); k != NULL; k = va_arg(ap, const char *))
+        json_object_set_new(attrs, k, json_string(va_arg(ap, const char *)));
+    va_end(ap);
+    json_t *sig = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:o,s:o,s:s,s:s,s:s,s:s,s:i,s:I}",
+                            "signal_id", id, "account_id", ACCOUNT, "family", family, "type", type,
+                            "severity", "info", "occurred_at", (json_int_t)ms, "value",
+                            isnan(value) ? json_null() : json_real(value), "attributes", attrs,
+                            "evidence", "test", "source_event_id", id, "source", "test",
+                            "source_topic", "revos.raw.test", "source_partition", 0,
+                            "source_offset", (json_int_t)0);
+    ck_assert_ptr_nonnull(sig);
+    return sig;
+}
+
+/* Applies one signal; returns the updates it produced (new reference). */
+static json_t *apply(const revos_score_rules *rules, json_t *state, json_t *signal,
+                     const json_t *tuned)
+{
+    json_t *updates = json_array();
+    revos_err err = {0};
+    revos_score_outcome outcome;
+    revos_status st = revos_score_engine_apply(rules, state, signal, tuned, CONFIG_VERSION, updates,
+                                               &outcome, &err);
+    ck_assert_msg(st == REVOS_OK, "apply %s: %s",
+                  json_string_value(json_object_get(signal, "signal_id")), err.msg);
+    return updates;
+}
+
+/* Applies a new signal and releases it. */
+static json_t *feed(const revos_score_rules *rules, json_t *state, json_t *signal, const json_t *tuned)
+{
+    json_t *updates = apply(rules, state, signal, tuned);
+    json_decref(signal);
+    return updates;
+}
+
+static double current(const json_t *state, const char *kind, const char **tier)
+{
+    double v = -1;
+    const char *t = NULL;
+    ck_assert_int_eq(revos_score_engine_current(state, kind, &v, &t), 0);
+    if (tier != NULL)
+        *tier = t;
+    return v;
+}
+
+/* ==== The reference walkthrough (DESIGN.md) ==== */
+
+/* Every signal of the walkthrough in event-time order: a $180K district
+ * account renewing on day 190; usage 10/day for 60 days, then 6 and 7 a day
+ * (195 in 30 days, -35%); tickets on days 5..55 every 10 days, then 9 on days
+ * 61..85 every 3 days (tripled); NPS 8 on day 20, 3 on day 80; the
+ * champion's role changes on day 70. */
+static json_t *walkthrough_signals(void)
+{
+    json_t *list = json_array();
+    char id[64];
+    json_array_append_new(list, make_signal("sf-acct-1", "institutional", "account_profile",
+                                            day_ms(0, 480), NAN, "name", "Lincoln Unified School District",
+                                            "ae", "ae@revos.test", "csm", "csm@revos.test",
+                                            "csm_lead", "csm-lead@revos.test", "segment", "K-12 district",
+                                            "domain", "lincoln.k12.test", NULL));
+    json_array_append_new(list, make_signal("sf-opp-1", "procurement", "renewal_opportunity",
+                                            day_ms(0, 485), 180000, "opportunity_id", "006RENEW",
+                                            "close_date", "2026-12-08", "stage", "Negotiation",
+                                            "is_closed", "false", "is_won", "false", NULL));
+    json_array_append_new(list, make_signal("sf-ocr-1", "stakeholder", "contact_role", day_ms(0, 490),
+                                            NAN, "contact_id", "003CHAMP", "role", "Business User",
+                                            "role_class", "champion", "is_primary", "true",
+                                            "opportunity_id", "006RENEW", "contact_role_id", "00K1",
+                                            "action", "create", NULL));
+    for (int day = 0; day < 90; day++) {
+        int n = day < 60 ? 10 : ((day - 60) % 2 == 0 ? 6 : 7);
+        for (int i = 0; i < n; i++) {
+            snprintf(id, sizeof id, "seg-usage-%d-%d", day, i);
+            json_array_append_new(list, make_signal(id, "usage", "product_usage",
+                                                    day_ms(day, 540 + 60 * i), NAN, "event",
+                                                    "Lesson Assigned", NULL));
+        }
+        int ticket = (day < 60 && day % 10 == 5) || (day >= 61 && day <= 85 && (day - 61) % 3 == 0);
+        if (ticket) {
+            snprintf(id, sizeof id, "zd-ticket-%d", day);
+            json_array_append_new(list, make_signal(id, "health", "ticket_opened", day_ms(day, 750),
+                                                    NAN, "ticket_id", id, "priority", "high", NULL));
+        }
+        if (day == 20 || day == 80) {
+            snprintf(id, sizeof id, "nps-%d", day);
+            json_array_append_new(list, make_signal(id, "engagement", "nps_response", day_ms(day, 870),
+                                                    day == 20 ? 8 : 3, "contact_id", "003CHAMP", NULL));
+        }
+        if (day == 70)
+            json_array_append_new(list, make_signal("sf-ocr-2", "stakeholder", "contact_role",
+                                                    day_ms(70, 630), NAN, "contact_id", "003CHAMP",
+                                                    "role", "Other", "role_class", "other",
+                                                    "is_primary", "false", "opportunity_id", "006RENEW",
+                                                    "contact_role_id", "00K1", "action", "update", NULL));
+    }
+    return list;
+}
+
+/* The UTC day (from day 0) of a signal. */
+static int64_t signal_day(const json_t *signal)
+{
+    return revos_day_of_ms(json_integer_value(json_object_get(signal, "occurred_at"))) -
+           revos_day_from_civil(2026, 6, 1);
+}
+
+typedef struct walk {
+    json_t *state;
+    json_t *updates;   /* every update, in order */
+    json_t *at_day59;  /* a copy of the state after the last signal of day 59 */
+} walk;
+
+/* Runs the walkthrough; with reload_every > 0 the state goes through JSON
+ * text with sorted keys (as jsonb stores it) every reload_every signals,
+ * like a worker that commits one batch and loads the state for the next. */
+static walk run_walkthrough(const revos_score_rules *rules, size_t reload_every)
+{
+    walk w = {revos_score_state_new(ACCOUNT), json_array(), NULL};
+    json_t *signals = walkthrough_signals();
+    for (size_t i = 0; i < json_array_size(signals); i++) {
+        json_t *signal = json_array_get(signals, i);
+        json_t *updates = apply(rules, w.state, signal, NULL);
+        json_array_extend(w.updates, updates);
+        json_decref(updates);
+        json_t *next = json_array_get(signals, i + 1);
+        if (signal_day(signal) == 59 && (next == NULL || signal_day(next) == 60))
+            w.at_day59 = json_deep_copy(w.state);
+        if (reload_every > 0 && (i + 1) % reload_every == 0) {
+            char *text = json_dumps(w.state, JSON_SORT_KEYS | JSON_COMPACT);
+            json_decref(w.state);
+            json_error_t jerr;
+            w.state = json_loads(text, 0, &jerr);
+            ck_assert_ptr_nonnull(w.state);
+            free(text);
+        }
+    }
+    json_decref(signals);
+    return w;
+}
+
+static void walk_free(walk *w)
+{
+    json_decref(w->state);
+    json_decref(w->updates);
+    json_decref(w->at_day59);
+}
+
+/* The last update of a kind. */
+static const json_t *last_update(const json_t *updates, const char *kind)
+{
+    const json_t *found = NULL;
+    for (size_t i = 0; i < json_array_size(updates); i++) {
+        const json_t *u = json_array_get(updates, i);
+        if (strcmp(json_string_value(json_object_get(u, "kind")), kind) == 0)
+            found = u;
+    }
+    return found;
+}
+
+/* ==== Rules ==== */
+
+START_TEST(test_piecewise_interpolates_between_points)
+{
+    const double pts[][2] = {{-100, -20}, {-35, -6}, {0, 10}, {100, 15}};
+    ck_assert_double_eq_tol(revos_score_piecewise(pts, 4, -35), -6.0, 1e-12);
+    ck_assert_double_eq_tol(revos_score_piecewise(pts, 4, 0), 10.0, 1e-12);
+    ck_assert_double_eq_tol(revos_score_piecewise(pts, 4, -17.5), 2.0, 1e-12);
+    ck_assert_double_eq_tol(revos_score_piecewise(pts, 4, 50), 12.5, 1e-12);
+    ck_assert_double_eq_tol(revos_score_piecewise(pts, 4, -67.5), -13.0, 1e-12);
+}
+END_TEST
+
+START_TEST(test_piecewise_clamps_at_the_ends)
+{
+    const double pts[][2] = {{1, 0}, {3, -8}, {5, -12}};
+    ck_assert_double_eq(revos_score_piecewise(pts, 3, 0.2), 0.0);
+    ck_assert_double_eq(revos_score_piecewise(pts, 3, -50), 0.0);
+    ck_assert_double_eq(revos_score_piecewise(pts, 3, 5), -12.0);
+    ck_assert_double_eq(revos_score_piecewise(pts, 3, 40), -12.0);
+    const double one[][2] = {{10, 4}};
+    ck_assert_double_eq(revos_score_piecewise(one, 1, -3), 4.0);
+    ck_assert_double_eq(revos_score_piecewise(one, 1, 30), 4.0);
+}
+END_TEST
+
+START_TEST(test_categories_map_values_to_points)
+{
+    revos_score_rules *rules = load_rules();
+    const revos_score_def *health = revos_score_rules_find(rules, "account_health");
+    const revos_score_def *risk = revos_score_rules_find(rules, "renewal_risk");
+    ck_assert_ptr_nonnull(health);
+    ck_assert_ptr_nonnull(risk);
+    const revos_score_rule *hc = &health->rules[2], *rc = &risk->rules[2];
+    ck_assert_str_eq(hc->input, "champion_status");
+    revos_score_input in = {.name = "champion_status", .present = 1};
+    const struct { const char *category; double health, risk; } cases[] = {
+        {"stable", 6, 0}, {"changed", -4, 12}, {"none", 0, 5}, {"unheard_of", 0, 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        in.category = cases[i].category;
+        ck_assert_double_eq(revos_score_rule_points(hc, &in), cases[i].health);
+        ck_assert_double_eq(revos_score_rule_points(rc, &in), cases[i].risk);
+    }
+    in.present = 0;
+    ck_assert_double_eq(revos_score_rule_points(rc, &in), 0.0);
+    revos_score_rules_free(rules);
+}
+END_TEST
+
+START_TEST(test_config_rejects_unknown_input)
+{
+    json_t *doc = load_scoring();
+    json_t *rule = json_array_get(json_object_get(json_array_get(json_object_get(doc, "scores"), 0),
+                                                  "rules"), 0);
+    json_object_set_new(rule, "input", json_string("usage_vibes"));
+    revos_score_rules *rules = NULL;
+    revos_err err = {0};
+    ck_assert_int_eq(revos_score_rules_load(doc, &rules, &err), REVOS_ERR_INPUT);
+    ck_assert_ptr_null(rules);
+    ck_assert_ptr_nonnull(strstr(err.msg, "scores[0].rules[0]"));
+    ck_assert_ptr_nonnull(strstr(err.msg, "usage_vibes"));
+    json_decref(doc);
+}
+END_TEST
+
+START_TEST(test_config_rejects_unknown_template_variable)
+{
+    json_t *doc = load_scoring();
+    json_t *rule = json_array_get(json_object_get(json_array_get(json_object_get(doc, "scores"), 1),
+                                                  "rules"), 1);
+    json_object_set_new(rule, "template", json_string("renewal in {days_to_renewl} days"));
+    revos_score_rules *rules = NULL;
+    revos_err err = {0};
+    ck_assert_int_eq(revos_score_rules_load(doc, &rules, &err), REVOS_ERR_INPUT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "days_to_renewl"));
+    json_decref(doc);
+}
+END_TEST
+
+/* ==== The walkthrough ==== */
+
+START_TEST(test_walkthrough_day59_is_healthy_and_low_risk)
+{
+    revos_score_rules *rules = load_rules();
+    walk w = run_walkthrough(rules, 0);
+    const char *tier;
+    ck_assert_ptr_nonnull(w.at_day59);
+    /* 50 + 10 (usage flat) + 6 (NPS 8) + 6 (champion in place) + 0 (tickets flat) */
+    ck_assert_double_eq(current(w.at_day59, "account_health", NULL), 72.0);
+    /* 12.0 (health 72) + 8.8 (131 days to renewal) + 0 (champion in place) */
+    ck_assert_double_eq(current(w.at_day59, "renewal_risk", &tier), 20.8);
+    ck_assert_str_eq(tier, "low");
+    /* 85 - 70 * 0.8 / 57 = 84.02 */
+    ck_assert_double_eq(current(w.at_day59, "forecast_confidence", NULL), 84.0);
+    ck_assert_double_eq_tol(current(w.at_day59, "renewal_risk", NULL), 21.0, 1.0);
+    walk_free(&w);
+    revos_score_rules_free(rules);
+}
+END_TEST
+
+START_TEST(test_walkthrough_day89_is_critical)
+{
+    revos_score_rules *rules = load_rules();
+    walk w = run_walkthrough(rules, 0);
+    const char *tier;
+    /* 50 - 6 (usage -35%) - 4 (NPS 3) - 4 (champion changed) - 8 (tickets x3) */
+    ck_assert_double_eq(current(w.state, "account_health", NULL), 28.0);
+    /* 55.0 (health 28) + 10.0 (101 days) + 12.0 (champion changed) */
+    ck_assert_double_eq(current(w.state, "renewal_risk", &tier), 77.0);
+    ck_assert_str_eq(tier, "critical");
+    ck_assert_double_eq(current(w.state, "forecast_confidence", NULL), 15.0);
+    ck_assert_double_eq_tol(current(w.state, "account_health", NULL), 28.0, 1.0);
+    ck_assert_double_eq_tol(current(w.state, "forecast_confidence", NULL), 15.0, 1.0);
+    walk_free(&w);
+    revos_score_rules_free(rules);
+}
+END_TEST
+
+START_TEST(test_walkthrough_last_updates_match_the_story)
+{
+    revos_score_rules *rules = load_rules();
+    walk w = run_walkthrough(rules, 0);
+    const json_t *health = last_update(w.updates, "account_health");
+    const json_t *risk = last_update(w.updates, "renewal_risk");
+    const json_t *forecast = last_update(w.updates, "forecast_confidence");
+    ck_assert_double_eq_tol(json_real_value(json_object_get(health, "value")), 28.0, 1.0);
+    ck_assert_double_eq_tol(json_real_value(json_object_get(risk, "value")), 77.0, 1.0);
+    ck_assert_str_eq(json_string_value(json_object_get(risk, "tier")), "critical");
+    ck_assert_double_eq_tol(json_real_value(json_object_get(forecast, "value")), 15.0, 1.0);
+    /* the risk went low -> critical through the emitted updates */
+    const json_t *first_risk = NULL;
+    for (size_t i = 0; i < json_array_size(w.updates) && first_risk == NULL; i++)
+        if (strcmp(json_string_value(json_object_get(json_array_get(w.updates, i), "kind")),
+                   "renewal_risk") == 0)
+            first_risk = json_array_get(w.updates, i);
+    ck_assert_str_eq(json_string_value(json_object_get(first_risk, "tier")), "low");
+    const json_t *ctx = json_object_get(risk, "context");
+    ck_assert_str_eq(json_string_value(json_object_get(ctx, "arr")), "180000");
+    ck_assert_str_eq(json_string_value(json_object_get(ctx, "renewal_date")), "2026-12-08");
+    ck_assert_str_eq(json_string_value(json_object_get(ctx, "csm_lead")), "csm-lead@revos.test");
+    ck_assert_str_eq(json_string_value(json_object_get(ctx, "ae")), "ae@revos.test");
+    ck_assert_str_eq(json_string_value(json_object_get(ctx, "name")), "Lincoln Unified School District");
+    ck_assert_int_eq(json_integer_value(json_object_get(risk, "config_version")), CONFIG_VERSION);
+    walk_free(&w);
+    revos_score_rules_free(rules);
+}
+END_TEST
+
+START_TEST(test_walkthrough_risk_tiers_rise_without_flapping)
+{
+    revos_score_rules *rules = load_rules();
+    walk w = run_walkthrough(rules, 0);
+    /* after day 59 the emitted tiers only ever rise: low -> medium (champion
+     * changed, day 70) -> high (day 79) -> critical (day 84), although the
+     * risk dips below 75 within days 84-85 (hysteresis 2.0) */
+    char seen[256] = "low";
+    const char *last = "low";
+    for (size_t i = 0; i < json_array_size(w.updates); i++) {
+        const json_t *u = json_array_get(w.updates, i);
+        if (strcmp(json_string_value(json_object_get(u, "kind")), "renewal_risk") != 0 ||
+            json_integer_value(json_object_get(u, "as_of")) < day_ms(60, 0))
+            continue;
+        const char *tier = json_string_value(json_object_get(u, "tier"));
+        if (strcmp(tier, last) != 0) {
+            strcat(seen, ",");
+            strcat(seen, tier);
+            last = tier;
+        }
+    }
+    ck_assert_str_eq(seen, "low,medium,high,critical");
+    walk_free(&w);
+    revos_score_rules_free(rules);
+}
+END_TEST
+
+START_TEST(test_walkthrough_final_risk_explanation_adds_up)
+{
+    revos_score_rules *rules = load_rules();
+    walk w = run_walkthrough(rules, 0);
+    const json_t *risk = last_update(w.updates, "renewal_risk");
+    /* emitted on the first usage event of day 89 (its bucket holds 1 of 7
+     * events so far); by the end of the day the computed risk is 77.0, less
+     * than emit_min_change away, so this stays the last update */
+    ck_assert_str_eq(json_string_value(json_object_get(risk, "trigger_signal_id")), "seg-usage-89-0");
+    ck_assert_str_eq(json_string_value(json_object_get(risk, "explanation")),
+                     "Renewal risk 77.1 (critical): account health 27.6 adds 55.1; renewal in 101 days "
+                     "adds 10.0; champion changed on 2026-08-10 adds 12.0.");
+    ck_assert_double_eq(json_real_value(json_object_get(risk, "value")), 77.1);
+    const char *tier;
+    ck_assert_double_eq(current(w.state, "renewal_risk", &tier), 77.0);
+    ck_assert_str_eq(tier, "critical");
+    walk_free(&w);
+    revos_score_rules_free(rules);
+}
+END_TEST
+
+/* The rank of a walkthrough signal's source, in the order the e2e scenario
+ * produces its files: Salesforce, Segment, Zendesk, NPS. */
+static int source_rank(const char *signal_id)
+{
+    return strncmp(signal_id, "sf-", 3) == 0 ? 0 : strncmp(signal_id, "seg-", 4) == 0 ? 1
+         : strncmp(signal_id, "zd-", 3) == 0 ? 2 : 3;
+}
+
+START_TEST(test_walkthrough_grouped_by_source_ends_on_the_exact_values)
+{
+    /* The e2e produces each phase one source file after the other, so the
+     * signals of one account arrive grouped by source, not in event time.
+     * Windows are counted in event time: the end state is the same, and the
+     * last updates carry the walkthrough's exact numbers. */
+    revos_score_rules *rules = load_rules();
+    json_t *all = walkthrough_signals();
+    json_t *state = revos_score_state_new(ACCOUNT), *updates = json_array();
+    const int phase_end[] = {0, 59, 89};
+    int64_t from = -1;
+    for (size_t phase = 0; phase < 3; phase++) {
+        for (int rank = 0; rank < 4; rank++) {
+            for (size_t i = 0; i < json_array_size(all); i++) {
+                json_t *sig = json_array_get(all, i);
+                int64_t day = signal_day(sig);
+                int first = i < 3; /* profile, renewal, champion: phase 1 */
+                int in_phase = phase == 0 ? first : !first && day > from && day <= phase_end[phase];
+                if (in_phase && source_rank(json_string_value(json_object_get(sig, "signal_id"))) == rank) {
+                    json_t *u = apply(rules, state, sig, NULL);
+                    json_array_extend(updates, u);
+                    json_decref(u);
+                }
+            }
+        }
+        from = phase == 0 ? -1 : phase_end[phase];
+        if (phase == 1) {
+            ck_assert_double_eq(json_real_value(json_object_get(last_update(updates, "account_health"), "value")), 72.0);
+            ck_assert_str_eq(json_string_value(json_object_get(last_update(updates, "renewal_risk"), "tier")), "low");
+        }
+    }
+    const json_t *risk = last_update(updates, "renewal_risk");
+    ck_assert_str_eq(json_string_value(json_object_get(risk, "explanation")),
+                     "Renewal risk 77.0 (critical): account health 28.0 adds 55.0; renewal in 101 days "
+                     "adds 10.0; champion changed on 2026-08-10 adds 12.0.");
+    ck_assert_double_eq(json_real_value(json_object_get(last_update(updates, "account_health"), "value")), 28.0);
+    ck_assert_double_eq(json_real_value(json_object_get(last_update(updates, "forecast_confidence"), "value")), 15.0);
+    ck_assert_str_eq(json_string_value(json_object_get(last_update(updates, "account_health"), "explanation")),
+                     "Account health 28.0: baseline 50.0; usage down 35.0% vs the prior 30 days (195 vs 300) "
+                     "subtracts 6.0; latest NPS 3 (previous 8) subtracts 4.0; champion changed on 2026-08-10 "
+                     "subtracts 4.0; support tickets at 3.0x the prior 30 days (9 vs 3) subtracts 8.0.");
+    json_decref(updates);
+    json_decref(state);
+    json_decref(all);
+    revos_score_rules_free(rules);
+}
+END_TEST
+
+START_TEST(test_contributions_add_up_to_every_emitted_value)
+{
+    revos_score_rules *rules = load_rules();
+    walk w = run_walkthrough(rules, 0);
+    ck_assert_uint_gt(json_array_size(w.updates), 10);
+    for (size_t i = 0; i < json_array_size(w.updates); i++) {
+        const json_t *u = json_array_get(w.updates, i);
+        const json_t *contribs = json_object_get(u, "contributions");
+        long long tenths = 0;
+        for (size_t j = 0; j < json_array_size(contribs); j++) {
+            double p = json_real_value(json_object_get(json_array_get(contribs, j), "points"));
+            ck_assert_double_eq(p * 10, (double)llround(p * 10)); /* each a multiple of 0.1 */
+            tenths += llround(p * 10);
+        }
+        double value = json_real_value(json_object_get(u, "value"));
+        ck_assert_int_eq(tenths, llround(value * 10));
+        ck_assert(value >= 0 && value <= 100);
+    }
+    walk_free(&w);
+    revos_score_rules_free(rules);
+}
+END_TEST
+
+START_TEST(test_replay_gives_bit_identical_output)
+{
+    revos_score_rules *rules = load_rules();
+    walk a = run_walkthrough(rules, 0);
+    walk b = run_walkthrough(rules, 0);
+    char *ua = json_dumps(a.updates, JSON_COMPACT), *ub = json_dumps(b.updates, JSON_COMPACT);
+    char *sa = json_dumps(a.state, JSON_COMPACT | JSON_SORT_KEYS);
+    char *sb = json_dumps(b.state, JSON_COMPACT | JSON_SORT_KEYS);
+    ck_assert_str_eq(ua, ub);
+    ck_assert_str_eq(sa, sb);
+    free(ua);
+    free(ub);
+    free(sa);
+    free(sb);
+    walk_free(&a);
+    walk_free(&b);
+    revos_score_rules_free(rules);
+}
+END_TEST
+
+START_TEST(test_batching_does_not_change_output)
+{
+    revos_score_rules *rules = load_rules();
+    walk whole = run_walkthrough(rules, 0);
+    char *expected = json_dumps(whole.updates, JSON_COMPACT);
+    const size_t batch_sizes[] = {1, 7, 100};
+    for (size_t i = 0; i < sizeof batch_sizes / sizeof batch_sizes[0]; i++) {
+        walk batched = run_walkthrough(rules, batch_sizes[i]);
+        char *got = json_dumps(batched.updates, JSON_COMPACT);
+        ck_assert_msg(strcmp(got, expected) == 0, "batches of %zu differ", batch_sizes[i]);
+        free(got);
+        walk_free(&batched);
+    }
+    free(expected);
+    walk_free(&whole);
+    revos_score_rules_free(rules);
+}
+END_TEST
+
+/* ==== Windows, derived signals, dedup, bounds ==== */
+
+START_TEST(test_usage_change_needs_60_days_of_history)
+{
+    revos_score_rules *rules = load_rules();
+    json_t *state = revos_score_state_new(ACCOUNT);
+    char id[32];
+    for (int day = 0; day <= 59; day++) {
+        snprintf(id, sizeof id, "u-%d", day);
+        json_decref(feed(rules, state, make_signal(id, "usage", "product_usage", day_ms(day, 600), 4, NULL), NULL));
+        if (day == 58) /* the prior window would start on day -1: no usage term */
+            ck_assert_double_eq(current(state, "account_health", NULL), 50.0);
+    }
+    /* day 59: both 30-day windows are covered, usage flat: +10 */
+    ck_assert_double_eq(current(state, "account_health", NULL), 50.0 + 10.0 + 0.0);
+    /* the missing input contributes 0 with a label saying why */
+    json_t *fresh = revos_score_state_new(ACCOUNT);
+    json_t *ups = feed(rules, fresh, make_signal("u-x", "usage", "product_usage", day_ms(0, 600), 1, NULL), NULL);
+    const json_t *h = last_update(ups, "account_health");
+    const json_t *usage = json_array_get(json_object_get(h, "contributions"), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(usage, "rule_id")), "health.usage_trend");
+    ck_assert_str_eq(json_string_value(json_object_get(usage, "label")), "not enough usage history");
+    ck_assert_double_eq(json_real_value(json_object_get(usage, "points")), 0.0);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(usage, "inputs"), "usage_change_pct")),
+                     "missing");
+    json_decref(ups);
+    json_decref(fresh);
+    json_decref(state);
+    revos_score_rules_free(rules);
+}
+END_TEST
+
+START_TEST(test_derived_signals_are_raised_once_per_episode)
+{
+    revos_score_rules *rules = load_rules();
+    walk w = run_walkthrough(rules, 0);
+    const char *names[] = {"usage_down:warning", "ticket_surge:warning", "nps_drop:info",
+                           "champion_changed:critical"};
+    int seen[4] = {0};
+    for (size_t i = 0; i < json_array_size(w.updates); i++) {
+        const json_t *u = json_array_get(w.updates, i);
+        const char *derived = json_string_value(json_object_get(json_object_get(u, "context"), "derived"));
+        ck_assert_ptr_nonnull(derived);
+        if (derived[0] != '\0')
+            ck_assert_str_eq(json_string_value(json_object_get(u, "kind")), "account_health");
+        for (size_t k = 0; k < 4; k++)
+            if (strstr(derived, names[k]) != NULL)
+                seen[k]++;
+    }
+    for (size_t k = 0; k < 4; k++)
+        ck_assert_msg(seen[k] == 1, "%s raised %d times", names[k], seen[k]);
+    /* stable ids: account + name + day */
+    const json_t *d = json_object_get(json_object_get(w.state, "derived"), "champion_changed");
+    ck_assert_str_eq(json_string_value(json_object_get(d, "id")),
+                     ACCOUNT ":champion_changed:2026-08-10");
+    walk_free(&w);
+    revos_score_rules_free(rules);
+}
+END_TEST
+
+START_TEST(test_duplicate_signal_id_is_ignored)
+{
+    revos_score_rules *rules = load_rules();
+    json_t *state = revos_score_state_new(ACCOUNT);
+    json_t *sig = make_signal("nps-1", "engagement", "nps_response", day_ms(3, 60), 9, NULL);
+    json_t *first = apply(rules, state, sig, NULL);
+    ck_assert_uint_eq(json_array_size(first), 3);
+    char *before = json_dumps(state, JSON_COMPACT | JSON_SORT_KEYS);
+
+    json_t *updates = json_array();
+    revos_err err = {0};
+    revos_score_outcome outcome = REVOS_SCORE_APPLIED;
+    ck_assert_int_eq(revos_score_engine_apply(rules, state, sig, NULL, CONFIG_VERSION, updates,
+                                              &outcome, &err), REVOS_OK);
+    ck_assert_int_eq(outcome, REVOS_SCORE_DUPLICATE);
+    ck_assert_uint_eq(json_array_size(updates), 0);
+    char *after = json_dumps(state, JSON_COMPACT | JSON_SORT_KEYS);
+    ck_assert_str_eq(before, after);
+    free(before);
+    free(after);
+    json_decref(updates);
+    json_decref(first);
+    json_decref(sig);
+    json_decref(state);
+    revos_score_rules_free(rules);
+}
+END_TEST
+
+START_TEST(test_state_stays_bounded_over_a_year)
+{
+    revos_score_rules *rules = load_rules();
+    json_t *state = revos_score_state_new(ACCOUNT);
+    char id[48];
+    size_t size_at_day200 = 0;
+    for (int day = 0; day < 365; day++) {
+        for (int i = 0; i < 5; i++) {
+            snprintf(id, sizeof id, "usage-%d-%d", day, i);
+            json_decref(feed(rules, state, make_signal(id, "usage", "product_usage", day_ms(day, 60 * i), 3, NULL), NULL));
+        }
+        snprintf(id, sizeof id, "ticket-%d", day);
+        json_decref(feed(rules, state, make_signal(id, "health", "ticket_opened", day_ms(day, 700), NAN, NULL), NULL));
+        snprintf(id, sizeof id, "contact-%d", day);
+        json_decref(feed(rules, state, make_signal(id, "stakeholder", "contact_role", day_ms(day, 800), NAN,
+                                                    "contact_id", id, "role_class", "other", NULL), NULL));
+        if (day == 200) {
+            char *text = json_dumps(state, JSON_COMPACT);
+            size_at_day200 = strlen(text);
+            free(text);
+        }
+    }
+    /* 2 x 30 + 5 days of buckets, 10 evidence ids, 64 applied ids, 64 contacts */
+    ck_assert_uint_eq(json_array_size(json_object_get(json_object_get(state, "usage"), "days")), 65);
+    ck_assert_uint_eq(json_array_size(json_object_get(json_object_get(state, "tickets"), "days")), 65);
+    ck_assert_uint_eq(json_array_size(json_object_get(json_object_get(state, "usage"), "evidence")), 10);
+    ck_assert_uint_eq(json_array_size(json_object_get(state, "applied")), 64);
+    ck_assert_uint_eq(json_object_size(json_object_get(state, "contacts")), 64);
+    char *text = json_dumps(state, JSON_COMPACT);
+    size_t size_at_day364 = strlen(text);
+    free(text);
+    ck_assert_uint_le(size_at_day364, size_at_day200 + 16); /* ids of equal length: no growth */
+    ck_assert_uint_lt(size_at_day364, 16384);
+    json_decref(state);
+    revos_score_rules_free(rules);
+}
+END_TEST
+
+START_TEST(test_tuned_threshold_changes_the_tier)
+{
+    revos_score_rules *rules = load_rules();
+    walk w = run_walkthrough(rules, 0);
+    json_t *state = w.at_day59; /* renewal risk 20.8, low by the config */
+    json_t *tuned = json_pack("{s:{s:f}}", "renewal_risk", "medium", 20.0);
+    json_t *updates = feed(rules, state, make_signal("other-1", "risk", "market_event", day_ms(59, 1400), NAN, NULL), tuned);
+    const char *tier;
+    ck_assert_double_eq(current(state, "renewal_risk", &tier), 20.8);
+    ck_assert_str_eq(tier, "medium");
+    const json_t *risk = last_update(updates, "renewal_risk");
+    ck_assert_ptr_nonnull(risk); /* a tier change is always emitted */
+    ck_assert_str_eq(json_string_value(json_object_get(risk, "tier")), "medium");
+    ck_assert_str_eq(json_string_value(json_object_get(risk, "previous_tier")), "low");
+    json_decref(updates);
+    json_decref(tuned);
+    walk_free(&w);
+    revos_score_rules_free(rules);
+}
+END_TEST
+
+START_TEST(test_first_signal_emits_every_score)
+{
+    revos_score_rules *rules = load_rules();
+    json_t *state = revos_score_state_new(ACCOUNT);
+    json_t *updates = feed(rules, state, make_signal("p-1", "institutional", "account_profile",
+                                                      day_ms(0, 0), NAN, "name", "Acme", NULL), NULL);
+    ck_assert_uint_eq(json_array_size(updates), 3);
+    const json_t *health = json_array_get(updates, 0);
+    ck_assert_str_eq(json_string_value(json_object_get(health, "score_id")), ACCOUNT ":account_health:p-1");
+    ck_assert(json_is_null(json_object_get(health, "previous")));
+    ck_assert(json_is_null(json_object_get(health, "tier")));
+    ck_assert_int_eq(json_integer_value(json_object_get(health, "as_of")), day_ms(0, 0));
+    /* no champion, no renewal, no history: 50 + 0 + 0 + 0 + 0 */
+    ck_assert_double_eq(json_real_value(json_object_get(health, "value")), 50.0);
+    ck_assert_str_eq(json_string_value(json_object_get(health, "explanation")),
+                     "Account health 50.0: baseline 50.0; not enough usage history adds 0.0; "
+                     "no NPS response yet adds 0.0; no champion known adds 0.0; "
+                     "not enough ticket history adds 0.0.");
+    json_decref(updates);
+    json_decref(state);
+    revos_score_rules_free(rules);
+}
+END_TEST
+
+START_TEST(test_small_moves_are_not_emitted)
+{
+    revos_score_rules *rules = load_rules();
+    json_t *state = revos_score_state_new(ACCOUNT);
+    json_decref(feed(rules, state, make_signal("o-1", "procurement", "renewal_opportunity", day_ms(0, 0),
+                                                1000, "opportunity_id", "o", "close_date", "2026-12-08", NULL), NULL));
+    /* one day closer to renewal moves the risk by less than 1.0 */
+    json_t *updates = feed(rules, state, make_signal("x-1", "expansion", "anything", day_ms(1, 0), NAN, NULL), NULL);
+    ck_assert_uint_eq(json_array_size(updates), 0);
+    json_decref(updates);
+    json_decref(state);
+    revos_score_rules_free(rules);
+}
+END_TEST
+
+START_TEST(test_clamp_is_a_visible_contribution)
+{
+    json_t *doc = load_scoring();
+    json_t *health = json_array_get(json_object_get(doc, "scores"), 0);
+    json_object_set_new(health, "baseline", json_integer(97));
+    revos_score_rules *rules = NULL;
+    revos_err err = {0};
+    ck_assert_int_eq(revos_score_rules_load(doc, &rules, &err), REVOS_OK);
+    json_t *state = revos_score_state_new(ACCOUNT);
+    json_t *updates = feed(rules, state, make_signal("r-1", "stakeholder", "contact_role", day_ms(0, 0), NAN,
+                                                     "contact_id", "c1", "role_class", "champion", NULL), NULL);
+    const json_t *h = last_update(updates, "account_health");
+    ck_assert_ptr_nonnull(h);
+    ck_assert_double_eq(json_real_value(json_object_get(h, "value")), 100.0);
+    const json_t *contribs = json_object_get(h, "contributions");
+    const json_t *clamp = json_array_get(contribs, json_array_size(contribs) - 1);
+    ck_assert_str_eq(json_string_value(json_object_get(clamp, "rule_id")), "account_health.clamp");
+    /* 97 + 6 (champion in place) = 103 -> capped: -3 */
+    ck_assert_double_eq(json_real_value(json_object_get(clamp, "points")), -3.0);
+    ck_assert_str_eq(json_string_value(json_object_get(clamp, "label")), "capped at 100");
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(h, "explanation")),
+                                 "; capped at 100 subtracts 3.0."));
+    json_decref(updates);
+    json_decref(state);
+    json_decref(doc);
+    revos_score_rules_free(rules);
+}
+END_TEST
+
+START_TEST(test_malformed_signals_are_rejected_without_touching_state)
+{
+    revos_score_rules *rules = load_rules();
+    json_t *state = revos_score_state_new(ACCOUNT);
+    char *before = json_dumps(state, JSON_COMPACT | JSON_SORT_KEYS);
+    json_t *bad[4];
+    bad[0] = make_signal("b-1", "engagement", "nps_response", day_ms(0, 0), 11, NULL);
+    bad[1] = make_signal("b-2", "astrology", "horoscope", day_ms(0, 0), NAN, NULL);
+    bad[2] = make_signal("b-3", "usage", "product_usage", day_ms(0, 0), -5, NULL);
+    bad[3] = make_signal("b-4", "usage", "product_usage", day_ms(0, 0), 1, NULL);
+    json_object_set_new(bad[3], "account_id", json_string(""));
+    const char *why[] = {"out of range 0-10", "unknown family", "out of range", "account_id"};
+    for (size_t i = 0; i < 4; i++) {
+        json_t *updates = json_array();
+        revos_err err = {0};
+        revos_score_outcome outcome;
+        ck_assert_int_eq(revos_score_engine_apply(rules, state, bad[i], NULL, 1, updates, &outcome, &err),
+                         REVOS_ERR_INPUT);
+        ck_assert_msg(strstr(err.msg, why[i]) != NULL, "reason \"%s\" lacks \"%s\"", err.msg, why[i]);
+        ck_assert_str_eq(err.cls, "validation");
+        ck_assert_uint_eq(json_array_size(updates), 0);
+        json_decref(updates);
+        json_decref(bad[i]);
+    }
+    char *after = json_dumps(state, JSON_COMPACT | JSON_SORT_KEYS);
+    ck_assert_str_eq(before, after);
+    free(before);
+    free(after);
+    json_decref(state);
+    revos_score_rules_free(rules);
+}
+END_TEST
+
+START_TEST(test_nearest_open_renewal_sets_the_date)
+{
+    revos_score_rules *rules = load_rules();
+    json_t *state = revos_score_state_new(ACCOUNT);
+    json_decref(feed(rules, state, make_signal("o-1", "procurement", "renewal_opportunity", day_ms(0, 0), 90000,
+                                                "opportunity_id", "far", "close_date", "2027-06-01", NULL), NULL));
+    json_decref(feed(rules, state, make_signal("o-2", "procurement", "renewal_opportunity", day_ms(0, 1), 180000,
+                                                "opportunity_id", "near", "close_date", "2026-12-08", NULL), NULL));
+    const json_t *profile = json_object_get(state, "profile");
+    ck_assert_str_eq(json_string_value(json_object_get(profile, "renewal_date")), "2026-12-08");
+    ck_assert_double_eq(json_number_value(json_object_get(profile, "arr")), 180000);
+    /* the near one closes: the far one takes over */
+    json_decref(feed(rules, state, make_signal("o-3", "procurement", "renewal_opportunity", day_ms(1, 0), 180000,
+                                                "opportunity_id", "near", "close_date", "2026-12-08",
+                                                "is_closed", "true", "is_won", "true", NULL), NULL));
+    ck_assert_str_eq(json_string_value(json_object_get(profile, "renewal_date")), "2027-06-01");
+    ck_assert_double_eq(json_number_value(json_object_get(profile, "arr")), 90000);
+    json_decref(state);
+    revos_score_rules_free(rules);
+}
+END_TEST
+
+START_TEST(test_champion_title_change_counts_as_champion_changed)
+{
+    revos_score_rules *rules = load_rules();
+    json_t *state = revos_score_state_new(ACCOUNT);
+    json_decref(feed(rules, state, make_signal("c-1", "stakeholder", "contact", day_ms(0, 0), NAN,
+                                                "contact_id", "c1", "title", "Director of Curriculum", NULL), NULL));
+    json_decref(feed(rules, state, make_signal("r-1", "stakeholder", "contact_role", day_ms(0, 1), NAN,
+                                                "contact_id", "c1", "role_class", "champion", "action", "create", NULL), NULL));
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(json_object_get(state, "contacts"), "c1"), "title")),
+                     "Director of Curriculum");
+    json_t *updates = feed(rules, state, make_signal("c-2", "stakeholder", "contact", day_ms(5, 0), NAN,
+                                                      "contact_id", "c1", "title", "Assistant Superintendent", NULL), NULL);
+    const json_t *h = last_update(updates, "account_health");
+    ck_assert_ptr_nonnull(h);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(h, "context"), "derived")),
+                     "champion_changed:warning");
+    const json_t *champ = json_array_get(json_object_get(h, "contributions"), 3);
+    ck_assert_str_eq(json_string_value(json_object_get(champ, "label")), "champion changed on 2026-06-06");
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(champ, "evidence_ids"), 0)), "c-2");
+    json_decref(updates);
+    json_decref(state);
+    revos_score_rules_free(rules);
+}
+END_TEST
+
+static Suite *score_engine_suite(void)
+{
+    Suite *s = suite_create("score_engine");
+    TCase *rules = tcase_create("rules");
+    tcase_add_test(rules, test_piecewise_interpolates_between_points);
+    tcase_add_test(rules, test_piecewise_clamps_at_the_ends);
+    tcase_add_test(rules, test_categories_map_values_to_points);
+    tcase_add_test(rules, test_config_rejects_unknown_input);
+    tcase_add_test(rules, test_config_rejects_unknown_template_variable);
+    suite_add_tcase(s, rules);
+
+    TCase *walkthrough = tcase_create("walkthrough");
+    tcase_set_timeout(walkthrough, 120);
+    tcase_add_test(walkthrough, test_walkthrough_day59_is_healthy_and_low_risk);
+    tcase_add_test(walkthrough, test_walkthrough_day89_is_critical);
+    tcase_add_test(walkthrough, test_walkthrough_last_updates_match_the_story);
+    tcase_add_test(walkthrough, test_walkthrough_risk_tiers_rise_without_flapping);
+    tcase_add_test(walkthrough, test_walkthrough_final_risk_explanation_adds_up);
+    tcase_add_test(walkthrough, test_walkthrough_grouped_by_source_ends_on_the_exact_values);
+    tcase_add_test(walkthrough, test_contributions_add_up_to_every_emitted_value);
+    tcase_add_test(walkthrough, test_replay_gives_bit_identical_output);
+    tcase_add_test(walkthrough, test_batching_does_not_change_output);
+    tcase_add_test(walkthrough, test_derived_signals_are_raised_once_per_episode);
+    tcase_add_test(walkthrough, test_tuned_threshold_changes_the_tier);
+    suite_add_tcase(s, walkthrough);
+
+    TCase *state = tcase_create("state");
+    tcase_set_timeout(state, 120);
+    tcase_add_test(state, test_usage_change_needs_60_days_of_history);
+    tcase_add_test(state, test_duplicate_signal_id_is_ignored);
+    tcase_add_test(state, test_state_stays_bounded_over_a_year);
+    tcase_add_test(state, test_first_signal_emits_every_score);
+    tcase_add_test(state, test_small_moves_are_not_emitted);
+    tcase_add_test(state, test_clamp_is_a_visible_contribution);
+    tcase_add_test(state, test_malformed_signals_are_rejected_without_touching_state);
+    tcase_add_test(state, test_nearest_open_renewal_sets_the_date);
+    tcase_add_test(state, test_champion_title_change_counts_as_champion_changed);
+    suite_add_tcase(s, state);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *runner = srunner_create(score_engine_suite());
+    srunner_run_all(runner, CK_NORMAL);
+    int failed = srunner_ntests_failed(runner);
+    srunner_free(runner);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

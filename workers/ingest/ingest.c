@@ -1,0 +1,95 @@
+/* ingest.c -- revos_ingest_parse: bound the size, decode the JSON, hand the
+ * object to the source's parser (salesforce.c, segment.c, zendesk.c, nps.c)
+ * and publish its events only if the whole record parsed.
+ *
+ * Order of checks, each a REVOS_ERR_INPUT class for the dead-letter record:
+ *   unknown_source  no parser for meta->source
+ *   oversized       len above mapping max_raw_bytes (before any parsing)
+ *   decode          not JSON, truncated JSON, duplicate keys
+ *   validation      JSON of the wrong shape (the parser says where) */
+#include "ingest/ingest.h"
+
+#include <string.h>
+
+#include "ingest/mapping.h"
+#include "ingest/sources.h"
+
+typedef struct source_entry {
+    const char *name;
+    revos_ingest_source_fn parse; /* NULL: known source, no parser yet */
+} source_entry;
+
+static const source_entry sources[] = {
+    {"salesforce", revos_ingest_salesforce},
+    {"segment", revos_ingest_segment},
+    {"zendesk", revos_ingest_zendesk},
+    {"nps", revos_ingest_nps},
+    {"hubspot", NULL},
+    {"debezium", NULL},
+    {"conversation", NULL},
+    {"market", NULL},
+    {"handoff", NULL},
+};
+
+static const source_entry *source_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof sources / sizeof sources[0]; i++)
+        if (strcmp(sources[i].name, name) == 0)
+            return &sources[i];
+    return NULL;
+}
+
+revos_status revos_ingest_parse(const json_t *mapping, const revos_raw_meta *meta,
+                                const char *payload, size_t len, json_t *events,
+                                int *ignored, revos_err *err)
+{
+    if (err != NULL) {
+        err->msg[0] = '\0';
+        err->cls[0] = '\0';
+    }
+    if (ignored != NULL)
+        *ignored = 0;
+    if (meta == NULL || !json_is_array(events) || (payload == NULL && len > 0))
+        return revos_fail(err, REVOS_ERR_FATAL, "ingest: called without meta, events or payload");
+
+    const char *name = meta->source ? meta->source : "";
+    const source_entry *source = source_find(name);
+    if (source == NULL)
+        return revos_reject(err, "unknown_source", "unknown source '%.64s'", name);
+    if (source->parse == NULL)
+        return revos_reject(err, "unknown_source", "no parser for source '%s' in this version", name);
+
+    size_t max_bytes;
+    revos_status st = revos_ingest_map_size(mapping, "max_raw_bytes", &max_bytes, err);
+    if (st != REVOS_OK)
+        return st;
+    if (len > max_bytes)
+        return revos_reject(err, "oversized", "%s: payload of %zu bytes is above max_raw_bytes %zu",
+                            name, len, max_bytes);
+
+    json_error_t jerr;
+    json_t *root = json_loadb(payload ? payload : "", len, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL)
+        return revos_reject(err, "decode", "json: %s at line %d column %d", jerr.text, jerr.line,
+                            jerr.column);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return revos_reject(err, "validation", "%s: expected a JSON object at the top level", name);
+    }
+
+    json_t *out = json_array();
+    if (out == NULL) {
+        json_decref(root);
+        return revos_fail(err, REVOS_ERR_FATAL, "ingest: out of memory");
+    }
+    st = source->parse(mapping, meta, root, out, err);
+    if (st == REVOS_OK) {
+        if (json_array_extend(events, out) != 0)
+            st = revos_fail(err, REVOS_ERR_FATAL, "ingest: out of memory");
+        else if (ignored != NULL)
+            *ignored = json_array_size(out) == 0;
+    }
+    json_decref(out);
+    json_decref(root);
+    return st;
+}

@@ -1,0 +1,296 @@
+/* inputs.c -- the rules' inputs, computed from an account's state at its
+ * "today". See inputs.h for the catalogue. */
+#include "score/inputs.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "score/calendar.h"
+#include "score/state.h"
+
+/* ==== Catalogue ==== */
+
+static const char *const usage_vars[] = {"usage_change_pct", "usage_change_abs", "usage_direction",
+                                         "usage_current", "usage_prior", "window_days", NULL};
+static const char *const ticket_vars[] = {"ticket_ratio", "tickets_current", "tickets_prior",
+                                          "window_days", NULL};
+static const char *const nps_vars[] = {"nps_latest", "nps_previous", "nps_date", NULL};
+static const char *const nps_drop_vars[] = {"nps_drop", "nps_latest", "nps_previous", NULL};
+static const char *const champion_vars[] = {"champion_status", "champion_changed_on",
+                                            "champion_contact", "champion_window_days", NULL};
+static const char *const renewal_vars[] = {"days_to_renewal", "renewal_date", "arr", NULL};
+
+static const struct {
+    const char *name;
+    revos_score_input_type type;
+    const char *const *vars;
+} catalogue[] = {
+    {"usage_change_pct", REVOS_INPUT_NUMBER, usage_vars},
+    {"ticket_ratio", REVOS_INPUT_NUMBER, ticket_vars},
+    {"nps_latest", REVOS_INPUT_NUMBER, nps_vars},
+    {"nps_drop", REVOS_INPUT_NUMBER, nps_drop_vars},
+    {"champion_status", REVOS_INPUT_CATEGORY, champion_vars},
+    {"days_to_renewal", REVOS_INPUT_NUMBER, renewal_vars},
+};
+
+int revos_score_input_lookup(const char *name, revos_score_input_type *type,
+                             const char *const **vars)
+{
+    for (size_t i = 0; i < sizeof catalogue / sizeof catalogue[0]; i++) {
+        if (strcmp(catalogue[i].name, name) == 0) {
+            if (type != NULL)
+                *type = catalogue[i].type;
+            if (vars != NULL)
+                *vars = catalogue[i].vars;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* ==== Formatting ==== */
+
+void revos_score_format_number(double value, char *out, size_t outlen)
+{
+    char buf[64];
+    if (value == floor(value) && fabs(value) < 1e15)
+        snprintf(buf, sizeof buf, "%.0f", value);
+    else
+        snprintf(buf, sizeof buf, "%.1f", value);
+    /* never "-0" or "-0.0" */
+    const char *text = (strcmp(buf, "-0") == 0 || strcmp(buf, "-0.0") == 0) ? buf + 1 : buf;
+    snprintf(out, outlen, "%s", text);
+}
+
+static const char *str_or_empty(const json_t *v)
+{
+    const char *s = json_string_value(v);
+    return s != NULL ? s : "";
+}
+
+static void set_var(json_t *vars, const char *key, const char *value)
+{
+    json_object_set_new(vars, key, json_string(value));
+}
+
+/* One decimal, never "-0.0". */
+static void set_var_1dp(json_t *vars, const char *key, double value)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.1f", value);
+    set_var(vars, key, strcmp(buf, "-0.0") == 0 ? "0.0" : buf);
+}
+
+static void set_var_num(json_t *vars, const char *key, double value)
+{
+    char buf[64];
+    revos_score_format_number(value, buf, sizeof buf);
+    set_var(vars, key, buf);
+}
+
+static void set_var_int(json_t *vars, const char *key, int64_t value)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%lld", (long long)value);
+    set_var(vars, key, buf);
+}
+
+static void set_var_day(json_t *vars, const char *key, int64_t day)
+{
+    char buf[16];
+    revos_day_format(day, buf, sizeof buf);
+    set_var(vars, key, buf);
+}
+
+/* ==== The inputs ==== */
+
+static revos_score_input *add(revos_score_inputs *inputs, const char *name)
+{
+    if (inputs->n >= REVOS_SCORE_MAX_INPUTS)
+        return NULL;
+    revos_score_input *in = &inputs->items[inputs->n++];
+    memset(in, 0, sizeof *in);
+    in->name = name;
+    in->vars = json_object();
+    in->evidence = json_array();
+    return in;
+}
+
+static void copy_ids(json_t *to, const json_t *from)
+{
+    for (size_t i = 0; i < json_array_size(from); i++)
+        if (json_is_string(json_array_get(from, i)))
+            json_array_append(to, json_array_get(from, i));
+}
+
+static void add_id(json_t *to, const json_t *id)
+{
+    if (json_is_string(id))
+        json_array_append(to, (json_t *)id);
+}
+
+static void usage_change(revos_score_inputs *inputs, const json_t *state, int64_t today, int w)
+{
+    revos_score_input *in = add(inputs, "usage_change_pct");
+    const json_t *usage = json_object_get(state, "usage");
+    set_var_int(in->vars, "window_days", w);
+    copy_ids(in->evidence, json_object_get(usage, "evidence"));
+    if (json_object_get(usage, "first_day") == NULL ||
+        revos_score_state_int(usage, "first_day", 0) > today - 2 * w + 1)
+        return; /* not enough usage history */
+    double cur = revos_score_state_window_sum(usage, today - w + 1, today);
+    double prior = revos_score_state_window_sum(usage, today - 2 * w + 1, today - w);
+    double pct = prior > 0 ? (cur - prior) / prior * 100.0 : (cur > 0 ? 100.0 : 0.0);
+    in->present = 1;
+    in->number = pct;
+    set_var_1dp(in->vars, "usage_change_pct", pct);
+    set_var_1dp(in->vars, "usage_change_abs", fabs(pct));
+    set_var(in->vars, "usage_direction", pct < 0 ? "down" : pct > 0 ? "up" : "flat");
+    set_var_num(in->vars, "usage_current", cur);
+    set_var_num(in->vars, "usage_prior", prior);
+}
+
+static void ticket_ratio(revos_score_inputs *inputs, const json_t *state, int64_t today, int w)
+{
+    revos_score_input *in = add(inputs, "ticket_ratio");
+    const json_t *tickets = json_object_get(state, "tickets");
+    set_var_int(in->vars, "window_days", w);
+    copy_ids(in->evidence, json_object_get(tickets, "evidence"));
+    if (revos_score_state_int(state, "first_day", today) > today - 2 * w + 1)
+        return; /* not enough history */
+    double cur = revos_score_state_window_sum(tickets, today - w + 1, today);
+    double prior = revos_score_state_window_sum(tickets, today - 2 * w + 1, today - w);
+    double ratio = (cur == 0 && prior == 0) ? 1.0 : cur / (prior > 1 ? prior : 1.0);
+    in->present = 1;
+    in->number = ratio;
+    set_var_1dp(in->vars, "ticket_ratio", ratio);
+    set_var_num(in->vars, "tickets_current", cur);
+    set_var_num(in->vars, "tickets_prior", prior);
+}
+
+static void nps(revos_score_inputs *inputs, const json_t *state)
+{
+    const json_t *nps = json_object_get(state, "nps");
+    const json_t *latest = json_object_get(nps, "latest");
+    const json_t *previous = json_object_get(nps, "previous");
+
+    revos_score_input *in = add(inputs, "nps_latest");
+    set_var(in->vars, "nps_previous", "none");
+    if (json_is_number(previous))
+        set_var_num(in->vars, "nps_previous", json_number_value(previous));
+    if (json_is_number(latest)) {
+        in->present = 1;
+        in->number = json_number_value(latest);
+        set_var_num(in->vars, "nps_latest", in->number);
+        set_var_day(in->vars, "nps_date", revos_score_state_int(nps, "latest_day", 0));
+        add_id(in->evidence, json_object_get(nps, "latest_id"));
+        add_id(in->evidence, json_object_get(nps, "previous_id"));
+    }
+
+    revos_score_input *drop = add(inputs, "nps_drop");
+    if (json_is_number(latest) && json_is_number(previous)) {
+        drop->present = 1;
+        drop->number = json_number_value(previous) - json_number_value(latest);
+        set_var_num(drop->vars, "nps_drop", drop->number);
+        set_var_num(drop->vars, "nps_latest", json_number_value(latest));
+        set_var_num(drop->vars, "nps_previous", json_number_value(previous));
+        add_id(drop->evidence, json_object_get(nps, "latest_id"));
+        add_id(drop->evidence, json_object_get(nps, "previous_id"));
+        /* each new response starts a new episode */
+        snprintf(drop->episode, sizeof drop->episode, "%s",
+                 str_or_empty(json_object_get(nps, "latest_id")));
+    }
+}
+
+static void champion(revos_score_inputs *inputs, const json_t *state, int64_t today, int window)
+{
+    revos_score_input *in = add(inputs, "champion_status");
+    const json_t *change = json_object_get(state, "champion");
+    set_var_int(in->vars, "champion_window_days", window);
+    set_var(in->vars, "champion_changed_on", "");
+    set_var(in->vars, "champion_contact", "");
+    in->present = 1;
+    if (change != NULL) {
+        int64_t day = revos_score_state_int(change, "changed_day", 0);
+        set_var_day(in->vars, "champion_changed_on", day);
+        const char *contact = json_string_value(json_object_get(change, "contact"));
+        set_var(in->vars, "champion_contact", contact ? contact : "");
+        if (today - day < window) {
+            in->category = "changed";
+            /* each change starts a new episode */
+            snprintf(in->episode, sizeof in->episode, "%s",
+                     str_or_empty(json_object_get(change, "signal")));
+        }
+    }
+    if (in->category == NULL)
+        in->category = revos_score_state_has_champion(state) ? "stable" : "none";
+    copy_ids(in->evidence, json_object_get(state, "champion_evidence"));
+    set_var(in->vars, "champion_status", in->category);
+}
+
+static void renewal(revos_score_inputs *inputs, const json_t *state, int64_t today)
+{
+    revos_score_input *in = add(inputs, "days_to_renewal");
+    const json_t *profile = json_object_get(state, "profile");
+    const json_t *arr = json_object_get(profile, "arr");
+    set_var(in->vars, "arr", "");
+    if (json_is_number(arr))
+        set_var_num(in->vars, "arr", json_number_value(arr));
+    int64_t day;
+    const char *date = json_string_value(json_object_get(profile, "renewal_date"));
+    if (date == NULL || revos_day_parse(date, &day) != 0)
+        return; /* no open renewal */
+    in->present = 1;
+    in->number = (double)(day - today);
+    set_var_int(in->vars, "days_to_renewal", day - today);
+    set_var(in->vars, "renewal_date", date);
+    add_id(in->evidence, json_object_get(json_object_get(state, "renewal"), "signal"));
+}
+
+void revos_score_inputs_compute(revos_score_inputs *out, const json_t *state,
+                                const revos_score_window *window)
+{
+    memset(out, 0, sizeof *out);
+    int64_t today = revos_score_state_int(state, "today", 0);
+    usage_change(out, state, today, window->window_days);
+    ticket_ratio(out, state, today, window->window_days);
+    nps(out, state);
+    champion(out, state, today, window->champion_window_days);
+    renewal(out, state, today);
+}
+
+revos_score_input *revos_score_inputs_add(revos_score_inputs *inputs, const char *name,
+                                          double number, json_t *vars, json_t *evidence)
+{
+    revos_score_input *in = add(inputs, name);
+    if (in == NULL) {
+        json_decref(vars);
+        json_decref(evidence);
+        return NULL;
+    }
+    json_decref(in->vars);
+    json_decref(in->evidence);
+    in->vars = vars;
+    in->evidence = evidence;
+    in->present = 1;
+    in->number = number;
+    return in;
+}
+
+const revos_score_input *revos_score_inputs_get(const revos_score_inputs *inputs, const char *name)
+{
+    for (size_t i = 0; i < inputs->n; i++)
+        if (strcmp(inputs->items[i].name, name) == 0)
+            return &inputs->items[i];
+    return NULL;
+}
+
+void revos_score_inputs_free(revos_score_inputs *inputs)
+{
+    for (size_t i = 0; i < inputs->n; i++) {
+        json_decref(inputs->items[i].vars);
+        json_decref(inputs->items[i].evidence);
+    }
+    inputs->n = 0;
+}

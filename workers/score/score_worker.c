@@ -1,0 +1,266 @@
+/* score_worker.c -- revos-score's glue between the worker loop and the pure
+ * scoring engine. See score_worker.h. */
+#include "score/score_worker.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log/log.h"
+#include "score/engine.h"
+#include "score/rules.h"
+#include "score/signal.h"
+#include "score/state.h"
+#include "score/store.h"
+
+typedef struct score_worker {
+    revos_score_rules *rules;  /* compiled "scoring" section of rules_version */
+    int64_t rules_version;
+} score_worker;
+
+/* ==== Lifecycle ==== */
+
+revos_status revos_score_init(void **state, const revos_settings *settings, revos_err *err)
+{
+    (void)settings;
+    score_worker *w = calloc(1, sizeof *w);
+    if (w == NULL)
+        return revos_fail(err, REVOS_ERR_FATAL, "out of memory");
+    *state = w;
+    return REVOS_OK;
+}
+
+void revos_score_on_revoke(void *state, const char *topic, int32_t partition)
+{
+    /* Nothing cached per partition: every batch reads its accounts' state
+     * from PostgreSQL inside its own transaction. */
+    (void)state;
+    (void)topic;
+    (void)partition;
+}
+
+void revos_score_fini(void *state)
+{
+    score_worker *w = state;
+    if (w == NULL)
+        return;
+    revos_score_rules_free(w->rules);
+    free(w);
+}
+
+/* The rules of the configuration in force, recompiled when its version
+ * changes. An invalid scoring section is fatal: revosctl should have
+ * refused it, and scoring with other rules would break determinism. */
+static revos_status rules_for(score_worker *w, revos_batch *batch, revos_err *err)
+{
+    int64_t version = revos_batch_config_version(batch);
+    if (w->rules != NULL && w->rules_version == version)
+        return REVOS_OK;
+    const json_t *scoring = json_object_get(revos_batch_config(batch), "scoring");
+    revos_score_rules *rules = NULL;
+    revos_status st = revos_score_rules_load(scoring, &rules, err);
+    if (st != REVOS_OK) {
+        char context[64];
+        snprintf(context, sizeof context, "config version %lld", (long long)version);
+        return revos_wrap(err, st == REVOS_ERR_INPUT ? REVOS_ERR_FATAL : st, context);
+    }
+    revos_score_rules_free(w->rules);
+    w->rules = rules;
+    w->rules_version = version;
+    revos_log_info("scoring rules of config version %lld loaded", (long long)version);
+    return REVOS_OK;
+}
+
+/* ==== Thresholds ==== */
+
+/* Checks a ThresholdChange against the rules: a known kind and tier, a
+ * finite bound in 0-100. */
+static revos_status check_threshold(const revos_score_rules *rules, const json_t *rec,
+                                    revos_err *err)
+{
+    const char *change_id = json_string_value(json_object_get(rec, "change_id"));
+    const char *kind = json_string_value(json_object_get(rec, "score_kind"));
+    const char *tier = json_string_value(json_object_get(rec, "tier"));
+    const json_t *value = json_object_get(rec, "new_threshold");
+    if (change_id == NULL || change_id[0] == '\0')
+        return revos_reject(err, "validation", "threshold change: missing change_id");
+    const revos_score_def *def = kind ? revos_score_rules_find(rules, kind) : NULL;
+    if (def == NULL)
+        return revos_reject(err, "validation", "threshold change %.80s: unknown score kind \"%.40s\"",
+                            change_id, kind ? kind : "");
+    if (tier == NULL || revos_score_tier_min(def, NULL, tier) < 0)
+        return revos_reject(err, "validation", "threshold change %.80s: %s has no tier \"%.40s\"",
+                            change_id, kind, tier ? tier : "");
+    if (!json_is_number(value) || !isfinite(json_number_value(value)) ||
+        json_number_value(value) < 0 || json_number_value(value) > 100)
+        return revos_reject(err, "validation", "threshold change %.80s: new_threshold out of range 0-100",
+                            change_id);
+    return REVOS_OK;
+}
+
+static void tune(json_t *tuned, const json_t *rec)
+{
+    const char *kind = json_string_value(json_object_get(rec, "score_kind"));
+    json_t *tiers = json_object_get(tuned, kind);
+    if (tiers == NULL) {
+        tiers = json_object();
+        json_object_set_new(tuned, kind, tiers);
+    }
+    json_object_set_new(tiers, json_string_value(json_object_get(rec, "tier")),
+                        json_real(json_number_value(json_object_get(rec, "new_threshold"))));
+}
+
+/* ==== One batch ==== */
+
+typedef struct batch_work {
+    json_t *states;      /* account_id -> state, loaded or new */
+    json_t *dirty;       /* account_id -> state changed in this batch */
+    json_t *tuned;       /* score_kind -> tier -> threshold */
+    json_t *thresholds;  /* ThresholdChange records to store */
+    json_t *current;     /* ScoreUpdate records emitted, for score_current */
+} batch_work;
+
+static void work_free(batch_work *bw)
+{
+    json_decref(bw->states);
+    json_decref(bw->dirty);
+    json_decref(bw->tuned);
+    json_decref(bw->thresholds);
+    json_decref(bw->current);
+}
+
+/* Loads the state of every account named by the batch's signals and the
+ * tuned thresholds: two queries (none for a batch without signals). */
+static revos_status load(PGconn *conn, const revos_msg *msgs, size_t n, batch_work *bw,
+                         revos_err *err)
+{
+    json_t *seen = json_object();
+    const char **ids = calloc(n > 0 ? n : 1, sizeof *ids);
+    if (seen == NULL || ids == NULL) {
+        json_decref(seen);
+        free(ids);
+        return revos_fail(err, REVOS_ERR_FATAL, "out of memory");
+    }
+    size_t n_ids = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (msgs[i].type != REVOS_REC_SIGNAL || msgs[i].record == NULL)
+            continue;
+        const char *account = json_string_value(json_object_get(msgs[i].record, "account_id"));
+        if (account == NULL || account[0] == '\0' || json_object_get(seen, account) != NULL)
+            continue;
+        json_object_set_new(seen, account, json_true());
+        ids[n_ids++] = account;
+    }
+    revos_status st = REVOS_OK;
+    if (n_ids > 0) {
+        st = revos_score_store_load_states(conn, ids, n_ids, &bw->states, err);
+        if (st == REVOS_OK)
+            st = revos_score_store_load_thresholds(conn, &bw->tuned, err);
+    } else {
+        bw->states = json_object();
+        bw->tuned = json_object();
+    }
+    json_decref(seen);
+    free(ids);
+    return st;
+}
+
+static revos_status apply_signal(score_worker *w, revos_batch *batch, const revos_msg *msg,
+                                 batch_work *bw, revos_err *err)
+{
+    revos_score_signal sig;
+    revos_err why = {0};
+    if (revos_score_signal_parse(msg->record, &sig, &why) != REVOS_OK) {
+        revos_batch_reject(batch, msg, &why);
+        return REVOS_OK;
+    }
+    json_t *state = json_object_get(bw->states, sig.account_id);
+    if (state == NULL) {
+        state = revos_score_state_new(sig.account_id);
+        if (state == NULL)
+            return revos_fail(err, REVOS_ERR_FATAL, "out of memory");
+        json_object_set_new(bw->states, sig.account_id, state);
+    }
+    json_t *updates = json_array();
+    revos_score_outcome outcome;
+    revos_status st = revos_score_engine_apply(w->rules, state, msg->record, bw->tuned,
+                                               revos_batch_config_version(batch), updates, &outcome,
+                                               &why);
+    if (st == REVOS_ERR_INPUT) {
+        json_decref(updates);
+        revos_batch_reject(batch, msg, &why);
+        return REVOS_OK;
+    }
+    if (st != REVOS_OK) {
+        json_decref(updates);
+        *err = why;
+        return st;
+    }
+    if (outcome == REVOS_SCORE_DUPLICATE) {
+        json_decref(updates);
+        revos_batch_count(batch, "revos_score_duplicate_signals_total",
+                          "Signals skipped because they were already applied to the account", 1);
+        return REVOS_OK;
+    }
+    json_object_set(bw->dirty, sig.account_id, state);
+    for (size_t i = 0; i < json_array_size(updates) && st == REVOS_OK; i++) {
+        const json_t *update = json_array_get(updates, i);
+        st = revos_batch_emit(batch, "scores", sig.account_id, REVOS_REC_SCORE_UPDATE, update, err);
+        if (st == REVOS_ERR_INPUT) /* our record does not match its schema: a bug */
+            st = revos_wrap(err, REVOS_ERR_FATAL, "emitting a ScoreUpdate");
+        if (st == REVOS_OK)
+            json_array_append(bw->current, (json_t *)update);
+    }
+    revos_batch_count(batch, "revos_score_signals_total", "Signals applied to account scores", 1);
+    revos_batch_count(batch, "revos_score_updates_total", "ScoreUpdate records emitted",
+                      (int64_t)json_array_size(updates));
+    json_decref(updates);
+    return st;
+}
+
+static revos_status apply_threshold(score_worker *w, revos_batch *batch, const revos_msg *msg,
+                                    batch_work *bw)
+{
+    revos_err why = {0};
+    if (check_threshold(w->rules, msg->record, &why) != REVOS_OK) {
+        revos_batch_reject(batch, msg, &why);
+        return REVOS_OK;
+    }
+    tune(bw->tuned, msg->record);
+    json_array_append(bw->thresholds, msg->record);
+    revos_batch_count(batch, "revos_score_threshold_changes_total", "Tuned thresholds applied", 1);
+    return REVOS_OK;
+}
+
+revos_status revos_score_process(void *state, revos_batch *batch, revos_msg *msgs, size_t n,
+                                 revos_err *err)
+{
+    score_worker *w = state;
+    PGconn *conn = revos_batch_pg(batch);
+    revos_status st = rules_for(w, batch, err);
+    if (st != REVOS_OK)
+        return st;
+    batch_work bw = {.dirty = json_object(), .thresholds = json_array(), .current = json_array()};
+    st = load(conn, msgs, n, &bw, err);
+    for (size_t i = 0; i < n && st == REVOS_OK; i++) {
+        const revos_msg *msg = &msgs[i];
+        if (msg->record != NULL && msg->type == REVOS_REC_SIGNAL) {
+            st = apply_signal(w, batch, msg, &bw, err);
+        } else if (msg->record != NULL && msg->type == REVOS_REC_THRESHOLD_CHANGE) {
+            st = apply_threshold(w, batch, msg, &bw);
+        } else {
+            revos_err why = {0};
+            revos_reject(&why, "validation", "revos-score does not take %s records on %s",
+                         msg->record ? revos_record_type_name(msg->type) : "raw", msg->topic);
+            revos_batch_reject(batch, msg, &why);
+        }
+    }
+    if (st == REVOS_OK)
+        st = revos_score_store_save_states(conn, bw.dirty, err);
+    if (st == REVOS_OK)
+        st = revos_score_store_save_current(conn, bw.current, err);
+    if (st == REVOS_OK)
+        st = revos_score_store_save_thresholds(conn, bw.thresholds, err);
+    work_free(&bw);
+    return st;
+}

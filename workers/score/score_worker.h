@@ -1,0 +1,27 @@
+/* score_worker.h -- revos-score's callbacks for the worker loop
+ * (common/worker/worker.h, REVOS_DELIVERY_PG_OUTBOX).
+ *
+ * Inputs: "signals" (Signal) and "thresholds" (ThresholdChange). For each
+ * batch, inside the loop's PostgreSQL transaction: load the states of the
+ * batch's accounts (one query) and the tuned thresholds (one query), apply
+ * the records in order through the engine (engine.h), queue the ScoreUpdate
+ * records on "scores" keyed by account_id, then write the changed states,
+ * the latest score of each account and kind, and the tuned thresholds (one
+ * statement each). Malformed records go to the dead-letter topic. No cache:
+ * the state lives in PostgreSQL only, so a rebalance needs no clean-up.
+ *
+ * All four run on the worker loop's main thread. */
+#ifndef REVOS_SCORE_WORKER_H
+#define REVOS_SCORE_WORKER_H
+
+#include <stdint.h>
+
+#include "worker/worker.h"
+
+revos_status revos_score_init(void **state, const revos_settings *settings, revos_err *err);
+revos_status revos_score_process(void *state, revos_batch *batch, revos_msg *msgs, size_t n,
+                                 revos_err *err);
+void revos_score_on_revoke(void *state, const char *topic, int32_t partition);
+void revos_score_fini(void *state);
+
+#endif

@@ -1,0 +1,285 @@
+/* store.c -- revos-score's SQL: one statement per batch read or write.
+ * See store.h and schema.sql. */
+#include "score/store.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pg/pg.h"
+
+/* ==== Columns: arrays of text passed as one text[] parameter ==== */
+
+typedef struct column {
+    char **items;  /* owned; NULL entries are SQL NULL */
+    size_t n;
+} column;
+
+static int column_init(column *c, size_t n)
+{
+    c->n = 0;
+    c->items = calloc(n > 0 ? n : 1, sizeof *c->items);
+    return c->items != NULL ? 0 : -1;
+}
+
+/* Appends a copy of text (NULL stays NULL); returns -1 when out of memory. */
+static int column_add(column *c, const char *text)
+{
+    char *copy = NULL;
+    if (text != NULL && (copy = strdup(text)) == NULL)
+        return -1;
+    c->items[c->n++] = copy;
+    return 0;
+}
+
+static int column_add_double(column *c, double v)
+{
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.17g", v);
+    return column_add(c, buf);
+}
+
+static int column_add_int(column *c, long long v)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%lld", v);
+    return column_add(c, buf);
+}
+
+static void column_free(column *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        free(c->items[i]);
+    free(c->items);
+    c->items = NULL;
+    c->n = 0;
+}
+
+/* Runs sql with each column as one text[] literal parameter. */
+static revos_status exec_columns(PGconn *conn, const char *sql, column *cols, size_t n_cols,
+                                 revos_err *err)
+{
+    char *params[8] = {0};
+    revos_status st = REVOS_OK;
+    for (size_t i = 0; i < n_cols && st == REVOS_OK; i++) {
+        params[i] = revos_pg_text_array((const char *const *)cols[i].items, cols[i].n);
+        if (params[i] == NULL)
+            st = revos_fail(err, REVOS_ERR_FATAL, "out of memory building a statement");
+    }
+    if (st == REVOS_OK)
+        st = revos_pg_exec(conn, sql, (int)n_cols, (const char *const *)params, NULL, err);
+    for (size_t i = 0; i < n_cols; i++)
+        free(params[i]);
+    return st;
+}
+
+/* Whether records[i] is the last one of its key (fields a and b joined). */
+static json_t *last_index(const json_t *records, const char *a, const char *b)
+{
+    json_t *last = json_object();
+    for (size_t i = 0; i < json_array_size(records); i++) {
+        const json_t *r = json_array_get(records, i);
+        const char *x = json_string_value(json_object_get(r, a));
+        const char *y = json_string_value(json_object_get(r, b));
+        char key[1024];
+        snprintf(key, sizeof key, "%s\x1f%s", x ? x : "", y ? y : "");
+        json_object_set_new(last, key, json_integer((json_int_t)i));
+    }
+    return last;
+}
+
+static int is_last(const json_t *last, const json_t *record, const char *a, const char *b, size_t i)
+{
+    const char *x = json_string_value(json_object_get(record, a));
+    const char *y = json_string_value(json_object_get(record, b));
+    char key[1024];
+    snprintf(key, sizeof key, "%s\x1f%s", x ? x : "", y ? y : "");
+    return json_integer_value(json_object_get(last, key)) == (json_int_t)i;
+}
+
+/* ==== Account states ==== */
+
+revos_status revos_score_store_load_states(PGconn *conn, const char *const *accounts, size_t n,
+                                           json_t **states, revos_err *err)
+{
+    *states = json_object();
+    if (n == 0)
+        return REVOS_OK;
+    char *ids = revos_pg_text_array(accounts, n);
+    if (ids == NULL)
+        return revos_fail(err, REVOS_ERR_FATAL, "out of memory loading score states");
+    const char *params[] = {ids};
+    PGresult *res = NULL;
+    revos_status st = revos_pg_exec(conn,
+        "SELECT account_id, state FROM score_account_state WHERE account_id = ANY($1::text[])",
+        1, params, &res, err);
+    free(ids);
+    if (st != REVOS_OK) {
+        json_decref(*states);
+        *states = NULL;
+        return revos_wrap(err, st, "loading score states");
+    }
+    for (int i = 0; i < PQntuples(res) && st == REVOS_OK; i++) {
+        json_error_t jerr;
+        json_t *state = json_loads(PQgetvalue(res, i, 1), 0, &jerr);
+        if (!json_is_object(state)) {
+            json_decref(state);
+            st = revos_fail(err, REVOS_ERR_FATAL, "score state of %.80s is not a JSON object: %s",
+                            PQgetvalue(res, i, 0), jerr.text);
+            break;
+        }
+        json_object_set_new(*states, PQgetvalue(res, i, 0), state);
+    }
+    PQclear(res);
+    if (st != REVOS_OK) {
+        json_decref(*states);
+        *states = NULL;
+    }
+    return st;
+}
+
+revos_status revos_score_store_save_states(PGconn *conn, const json_t *states, revos_err *err)
+{
+    size_t n = json_object_size(states);
+    if (n == 0)
+        return REVOS_OK;
+    column cols[2];
+    if (column_init(&cols[0], n) != 0 || column_init(&cols[1], n) != 0) {
+        free(cols[0].items);
+        return revos_fail(err, REVOS_ERR_FATAL, "out of memory saving score states");
+    }
+    revos_status st = REVOS_OK;
+    const char *account;
+    json_t *state;
+    json_object_foreach ((json_t *)states, account, state) {
+        char *text = json_dumps(state, JSON_COMPACT);
+        int bad = text == NULL || column_add(&cols[0], account) != 0;
+        if (!bad) {
+            cols[1].items[cols[1].n++] = text;
+            text = NULL;
+        }
+        free(text);
+        if (bad) {
+            st = revos_fail(err, REVOS_ERR_FATAL, "out of memory saving score states");
+            break;
+        }
+    }
+    if (st == REVOS_OK)
+        st = exec_columns(conn,
+            "INSERT INTO score_account_state (account_id, state, updated_at)"
+            " SELECT a, s::jsonb, now() FROM unnest($1::text[], $2::text[]) AS u(a, s)"
+            " ON CONFLICT (account_id) DO UPDATE"
+            " SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at",
+            cols, 2, err);
+    column_free(&cols[0]);
+    column_free(&cols[1]);
+    return st == REVOS_OK ? st : revos_wrap(err, st, "saving score states");
+}
+
+/* ==== Tuned thresholds ==== */
+
+revos_status revos_score_store_load_thresholds(PGconn *conn, json_t **tuned, revos_err *err)
+{
+    PGresult *res = NULL;
+    *tuned = NULL;
+    revos_status st = revos_pg_exec(conn, "SELECT score_kind, tier, threshold FROM score_thresholds",
+                                    0, NULL, &res, err);
+    if (st != REVOS_OK)
+        return revos_wrap(err, st, "loading tuned thresholds");
+    *tuned = json_object();
+    for (int i = 0; i < PQntuples(res); i++) {
+        const char *kind = PQgetvalue(res, i, 0);
+        json_t *tiers = json_object_get(*tuned, kind);
+        if (tiers == NULL) {
+            tiers = json_object();
+            json_object_set_new(*tuned, kind, tiers);
+        }
+        json_object_set_new(tiers, PQgetvalue(res, i, 1), json_real(strtod(PQgetvalue(res, i, 2), NULL)));
+    }
+    PQclear(res);
+    return REVOS_OK;
+}
+
+revos_status revos_score_store_save_thresholds(PGconn *conn, const json_t *changes, revos_err *err)
+{
+    size_t n = json_array_size(changes);
+    if (n == 0)
+        return REVOS_OK;
+    column cols[4];
+    int oom = 0;
+    for (size_t c = 0; c < 4; c++)
+        oom |= column_init(&cols[c], n);
+    json_t *last = last_index(changes, "score_kind", "tier");
+    for (size_t i = 0; i < n && !oom; i++) {
+        const json_t *ch = json_array_get(changes, i);
+        if (!is_last(last, ch, "score_kind", "tier", i))
+            continue;
+        oom |= column_add(&cols[0], json_string_value(json_object_get(ch, "score_kind")));
+        oom |= column_add(&cols[1], json_string_value(json_object_get(ch, "tier")));
+        oom |= column_add_double(&cols[2], json_number_value(json_object_get(ch, "new_threshold")));
+        oom |= column_add(&cols[3], json_string_value(json_object_get(ch, "change_id")));
+    }
+    json_decref(last);
+    revos_status st = oom ? revos_fail(err, REVOS_ERR_FATAL, "out of memory saving thresholds")
+                          : exec_columns(conn,
+        "INSERT INTO score_thresholds (score_kind, tier, threshold, change_id, applied_at)"
+        " SELECT k, t, th, c, now() FROM unnest($1::text[], $2::text[], $3::float8[], $4::text[])"
+        " AS u(k, t, th, c)"
+        " ON CONFLICT (score_kind, tier) DO UPDATE SET threshold = EXCLUDED.threshold,"
+        " change_id = EXCLUDED.change_id, applied_at = EXCLUDED.applied_at",
+        cols, 4, err);
+    for (size_t c = 0; c < 4; c++)
+        column_free(&cols[c]);
+    return st == REVOS_OK ? st : revos_wrap(err, st, "saving tuned thresholds");
+}
+
+/* ==== Current scores ==== */
+
+revos_status revos_score_store_save_current(PGconn *conn, const json_t *updates, revos_err *err)
+{
+    size_t n = json_array_size(updates);
+    if (n == 0)
+        return REVOS_OK;
+    column cols[8];
+    int oom = 0;
+    for (size_t c = 0; c < 8; c++)
+        oom |= column_init(&cols[c], n);
+    json_t *last = last_index(updates, "account_id", "kind");
+    for (size_t i = 0; i < n && !oom; i++) {
+        const json_t *u = json_array_get(updates, i);
+        if (!is_last(last, u, "account_id", "kind", i))
+            continue;
+        json_t *explanation = json_pack("{s:O,s:O,s:O,s:O}", "text", json_object_get(u, "explanation"),
+                                        "contributions", json_object_get(u, "contributions"),
+                                        "context", json_object_get(u, "context"),
+                                        "trigger_signal_id", json_object_get(u, "trigger_signal_id"));
+        char *text = explanation ? json_dumps(explanation, JSON_COMPACT) : NULL;
+        json_decref(explanation);
+        oom |= text == NULL;
+        oom |= column_add(&cols[0], json_string_value(json_object_get(u, "account_id")));
+        oom |= column_add(&cols[1], json_string_value(json_object_get(u, "kind")));
+        oom |= column_add_double(&cols[2], json_number_value(json_object_get(u, "value")));
+        oom |= column_add(&cols[3], json_string_value(json_object_get(u, "tier"))); /* NULL: no tier */
+        oom |= column_add(&cols[4], json_string_value(json_object_get(u, "score_id")));
+        oom |= column_add_int(&cols[5], (long long)json_integer_value(json_object_get(u, "config_version")));
+        oom |= column_add_int(&cols[6], (long long)json_integer_value(json_object_get(u, "as_of")));
+        oom |= column_add(&cols[7], text);
+        free(text);
+    }
+    json_decref(last);
+    revos_status st = oom ? revos_fail(err, REVOS_ERR_FATAL, "out of memory saving current scores")
+                          : exec_columns(conn,
+        "INSERT INTO score_current (account_id, kind, value, tier, score_id, config_version, as_of,"
+        " explanation, updated_at)"
+        " SELECT a, k, v, t, id, cv, ms, e::jsonb, now() FROM unnest($1::text[], $2::text[],"
+        " $3::float8[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::text[])"
+        " AS u(a, k, v, t, id, cv, ms, e)"
+        " ON CONFLICT (account_id, kind) DO UPDATE SET value = EXCLUDED.value, tier = EXCLUDED.tier,"
+        " score_id = EXCLUDED.score_id, config_version = EXCLUDED.config_version,"
+        " as_of = EXCLUDED.as_of, explanation = EXCLUDED.explanation, updated_at = EXCLUDED.updated_at",
+        cols, 8, err);
+    for (size_t c = 0; c < 8; c++)
+        column_free(&cols[c]);
+    return st == REVOS_OK ? st : revos_wrap(err, st, "saving current scores");
+}
