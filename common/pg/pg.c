@@ -48,8 +48,10 @@ revos_status revos_pg_connect(const char *dsn, const char *app_name, PGconn **ou
     *out = NULL;
     if (dsn == NULL || *dsn == '\0')
         return revos_fail(err, REVOS_ERR_FATAL, "no PostgreSQL DSN (set REVOS_PG_DSN)");
-    const char *keys[] = {"dbname", "application_name", "connect_timeout", NULL};
-    const char *values[] = {dsn, app_name, "5", NULL};
+    /* dbname holds the whole conninfo (expand_dbname=1); the rest are
+     * defaults it may override. NOTICEs (e.g. "already exists") stay quiet. */
+    const char *keys[] = {"application_name", "connect_timeout", "options", "dbname", NULL};
+    const char *values[] = {app_name, "5", "-c client_min_messages=warning", dsn, NULL};
     PGconn *conn = PQconnectdbParams(keys, values, 1);
     if (conn == NULL)
         return revos_fail(err, REVOS_ERR_FATAL, "out of memory");

@@ -34,13 +34,14 @@ e2e_sql() { # prints the single value of a query (unaligned, no header)
     psql "$REVOS_PG_DSN" -X -A -t -q -v ON_ERROR_STOP=1 -c "$1"
 }
 
-# e2e_wait SECONDS "what" command... : retries the command every 0.5 s.
+# e2e_wait SECONDS "what" 'shell code': evaluates the code every 0.5 s
+# (so $(...) inside it is re-run each time) until it succeeds.
 e2e_wait() {
     local seconds=$1 what=$2
     shift 2
     local deadline=$((SECONDS + seconds))
     while ((SECONDS < deadline)); do
-        if "$@" >/dev/null 2>&1; then
+        if eval "$*" >/dev/null 2>&1; then
             printf 'ok: %s\n' "$what" >&2
             return 0
         fi

@@ -36,7 +36,7 @@ e2e_config_with_sla "$REVOS_SOURCE_DIR/config" "$work/config" "$sla"
 "$REVOS_BIN_DIR/revos-webhook-sink" --port 0 --secret "$REVOS_PAGE_WEBHOOK_SECRET" \
     --out "$work/pages.jsonl" 2>"$work/logs/sink.log" &
 E2E_PIDS+=("$!")
-e2e_wait 10 "webhook receiver listening" grep -q 'listening on' "$work/logs/sink.log"
+e2e_wait 10 "webhook receiver listening" 'grep -q "listening on" "$work/logs/sink.log"'
 sink_port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/logs/sink.log" | head -1)
 export REVOS_PAGE_WEBHOOK_URL="http://127.0.0.1:$sink_port/pages"
 
@@ -52,19 +52,19 @@ near() { python3 -c 'import sys; v=sys.argv[1]; sys.exit(0 if v and abs(float(v)
 
 say "Signals layer: the account, its renewal and its people arrive from Salesforce, Zendesk and Segment"
 e2e_produce_phase "$work/events" phase1
-e2e_wait 90 "account known to the scoring layer" test -n "$(score_of account_health)"
+e2e_wait 90 "account known to the scoring layer" 'test -n "$(score_of account_health)"'
 
 say "60 healthy days: steady usage, a ticket every ten days, NPS 8"
 e2e_produce_phase "$work/events" phase2
-e2e_wait 120 "health about 72" near "$(score_of account_health)" 72 1
+e2e_wait 120 "health about 72" 'near "$(score_of account_health)" 72 0.5 && near "$(score_of renewal_risk)" 21 2'
 printf 'account health %s, renewal risk %s (%s), forecast confidence %s%%\n' \
     "$(score_of account_health)" "$(score_of renewal_risk)" "$(tier_of)" "$(score_of forecast_confidence)"
 e2e_check "renewal risk low while healthy" test "$(tier_of)" = low
 
 say "30 days of decline: usage -35%, champion changes roles, NPS 3, tickets triple"
 e2e_produce_phase "$work/events" phase3
-e2e_wait 120 "renewal risk critical" test "$(tier_of)" = critical
-e2e_wait 60 "health about 28" near "$(score_of account_health)" 28 1
+e2e_wait 120 "renewal risk critical" 'test "$(tier_of)" = critical'
+e2e_wait 60 "health about 28" 'near "$(score_of account_health)" 28 0.5'
 printf 'account health %s, renewal risk %s (%s), forecast confidence %s%%\n' \
     "$(score_of account_health)" "$(score_of renewal_risk)" "$(tier_of)" "$(score_of forecast_confidence)"
 e2e_check "forecast confidence about 15%" near "$(score_of forecast_confidence)" 15 2
@@ -72,62 +72,31 @@ e2e_check "forecast confidence about 15%" near "$(score_of forecast_confidence)"
 say "Why? (revosctl explain $account_sf)"
 "$ctl" explain "$account_sf" | sed 's/^/  /'
 "$ctl" explain "$account_sf" --json >"$work/explain.json"
-e2e_check "explain --json resolves the Salesforce id" python3 - "$work/explain.json" "$account" <<'PY'
-import json, sys
-doc = json.load(open(sys.argv[1]))
-assert doc["account_id"] == sys.argv[2], doc["account_id"]
-for kind in ("account_health", "renewal_risk", "forecast_confidence"):
-    s = doc["scores"][kind]
-    parts = s["explanation"]["contributions"]
-    total = sum(c["points"] for c in parts)
-    assert abs(total - s["value"]) < 0.051, (kind, total, s["value"])
-    assert any(c["evidence_ids"] for c in parts), kind
-PY
+e2e_check "explain --json resolves the Salesforce id; contributions add up, with evidence" \
+    python3 "$here/checks.py" explain "$work/explain.json" "$account"
 
 say "Decisions layer: the Renewal Save play and its financial frame"
 play=$(e2e_sql "SELECT play_id FROM route_plays WHERE account_id='$account' AND play='renewal_save'")
 e2e_check "a Renewal Save play was assigned" test -n "$play"
-e2e_sql "SELECT 'play '||play||': ARR at risk \$'||round(arr_at_risk)||', save cost \$'||round(save_cost)||', replacement cost \$'||round(replacement_cost) FROM route_plays WHERE play_id='$play'"
-e2e_check "\$180K at risk, \$14K save, \$54K replacement" test \
-    "$(e2e_sql "SELECT round(arr_at_risk)||'/'||round(save_cost)||'/'||round(replacement_cost) FROM route_plays WHERE play_id='$play'")" = "180000/14000/54000"
+[ -n "$play" ] || play=no-such-play
+play_sql() { e2e_sql "SELECT $1 FROM route_plays WHERE play_id='$play'"; }
+echo "play renewal_save: ARR at risk \$$(play_sql 'round(arr_at_risk)'), save cost \$$(play_sql 'round(save_cost)'), replacement cost \$$(play_sql 'round(replacement_cost)')"
+e2e_check "\$180K at risk, \$14K save, \$54K replacement" \
+    test "$(play_sql "round(arr_at_risk)||'/'||round(save_cost)||'/'||round(replacement_cost)")" = "180000/14000/54000"
 
 say "Cadences layer: pages to the CSM lead and the AE, escalation when not acknowledged within $sla"
-e2e_wait 60 "pages to the CSM lead and the AE received" python3 - "$work/pages.jsonl" "$play" <<'PY'
-import json, sys
-pages = [json.loads(l) for l in open(sys.argv[1])]
-mine = [p for p in pages if p["body"].get("play_id") == sys.argv[2] and p["body"].get("level") == 0]
-roles = sorted(o["role"] for p in mine for o in p["body"].get("owners", []))
-assert all(p["valid"] for p in mine) and {"ae", "csm_lead"} <= set(roles), roles
-PY
-python3 - "$work/pages.jsonl" <<'PY'
-import json, sys
-for line in open(sys.argv[1]):
-    p = json.loads(line)
-    b = p["body"]
-    print(f"  page {b.get('page_id')} level {b.get('level')} signature {'valid' if p['valid'] else 'INVALID'}: {b.get('summary')}")
-PY
-e2e_wait 90 "escalated to the next level after the SLA" python3 - "$work/pages.jsonl" "$play" <<'PY'
-import json, sys
-pages = [json.loads(l) for l in open(sys.argv[1])]
-assert any(p["valid"] and p["body"].get("play_id") == sys.argv[2] and p["body"].get("level", 0) >= 1 for p in pages)
-PY
-e2e_check "no page delivered twice" python3 - "$work/pages.jsonl" <<'PY'
-import json, sys, collections
-ids = collections.Counter(json.loads(l)["page_id"] for l in open(sys.argv[1]))
-assert all(n == 1 for n in ids.values()), [i for i, n in ids.items() if n > 1]
-PY
+e2e_wait 60 "pages to the CSM lead and the AE received, signatures valid" \
+    'python3 "$here/checks.py" first_pages "$work/pages.jsonl" "$play"'
+e2e_wait 90 "escalated to the next level after the SLA" \
+    'python3 "$here/checks.py" escalated "$work/pages.jsonl" "$play"'
+python3 "$here/checks.py" print_pages "$work/pages.jsonl"
+e2e_check "no page delivered twice" python3 "$here/checks.py" no_duplicate_pages "$work/pages.jsonl"
 
 say "Feedback: the account renews; the outcome tunes the critical threshold"
 "$ctl" outcome "$play" --result renewed
-e2e_wait 60 "play closed as renewed" test "$(e2e_sql "SELECT status FROM route_plays WHERE play_id='$play'")" = renewed
+e2e_wait 60 "play closed as renewed" 'test "$(play_sql status)" = renewed'
 "$ctl" consume thresholds --max 1 --timeout-ms 30000 >"$work/thresholds.jsonl"
-e2e_check "a ThresholdChange was emitted" python3 - "$work/thresholds.jsonl" <<'PY'
-import json, sys
-changes = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-assert changes, "no ThresholdChange"
-for c in changes:
-    print(f"  {c['score_kind']} {c['tier']}: {c['old_threshold']} -> {c['new_threshold']} ({c['rule']})")
-PY
+e2e_check "a ThresholdChange was emitted" python3 "$here/checks.py" thresholds "$work/thresholds.jsonl"
 e2e_check "\"done\" is refused as an outcome" bash -c "! '$ctl' outcome '$play' --result done 2>/dev/null"
 
 e2e_stop_all

@@ -15,7 +15,7 @@
  *
  *   Account                 crm.account       ids: salesforce_account, domain
  *   Opportunity             crm.opportunity   ids: salesforce_opportunity, salesforce_account
- *   OpportunityContactRole  crm.contact_role  ids: salesforce_opportunity, salesforce_contact,
+ *   OpportunityContactRole  crm.contact_role  ids: salesforce_contact_role, salesforce_opportunity, salesforce_contact,
  *                                                  salesforce_account
  *   Contact                 crm.contact       ids: salesforce_contact, salesforce_account,
  *                                                  email, domain
@@ -243,6 +243,9 @@ static revos_status fill_contact_role(sf_record *r)
     const char *field;
     INGEST_TRY(revos_ingest_map_string(r->mapping, "salesforce.contact_roles.account_field", &field, err));
     INGEST_TRY(id_field(r, "salesforce_account", field));
+    /* CDC updates carry only the changed fields: the role's own id is what
+     * lets normalize find the account of "Role changed" with no opportunity. */
+    INGEST_TRY(revos_ingest_set_id(r->event, "salesforce_contact_role", r->record_id, r->record_id_len, err));
     INGEST_TRY(revos_ingest_set_attr(r->event, "contact_role_id", r->record_id, r->record_id_len, err));
     INGEST_TRY(attr_field(r, "is_primary", "IsPrimary"));
 

@@ -145,7 +145,7 @@ char *revos_norm_id_value(const char *id_key, const char *raw)
 typedef struct event_ids {
     const char *event_id;
     const char *kind;
-    char *sf_account, *sf_opportunity, *sf_contact;
+    char *sf_account, *sf_opportunity, *sf_contact, *sf_contact_role;
     char *zd_org, *zd_external; /* zd_external: as a Salesforce Account Id */
     char *seg_group, *seg_user, *email, *email_domain, *domain;
     int renewal_attr; /* -1 absent, 0 false, 1 true */
@@ -159,7 +159,7 @@ static const char *raw_id(const json_t *event, const char *key)
 
 static void event_ids_free(event_ids *ids)
 {
-    char **all[] = {&ids->sf_account, &ids->sf_opportunity, &ids->sf_contact, &ids->zd_org,
+    char **all[] = {&ids->sf_account, &ids->sf_opportunity, &ids->sf_contact, &ids->sf_contact_role, &ids->zd_org,
                     &ids->zd_external, &ids->seg_group, &ids->seg_user, &ids->email,
                     &ids->email_domain, &ids->domain};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
@@ -184,6 +184,7 @@ static int event_ids_read(const json_t *event, event_ids *ids)
     } fields[] = {{"salesforce_account", &ids->sf_account},
                   {"salesforce_opportunity", &ids->sf_opportunity},
                   {"salesforce_contact", &ids->sf_contact},
+                  {"salesforce_contact_role", &ids->sf_contact_role},
                   {"zendesk_org", &ids->zd_org},
                   {"segment_group", &ids->seg_group},
                   {"segment_user", &ids->seg_user},
@@ -259,6 +260,7 @@ static int keys_of(const event_ids *ids, revos_norm_keys *keys)
     } order[] = {{"salesforce_account", ids->sf_account},
                  {"salesforce_opportunity", ids->sf_opportunity},
                  {"salesforce_contact", ids->sf_contact},
+                 {"salesforce_contact_role", ids->sf_contact_role},
                  {"zendesk_org", ids->zd_org},
                  {"salesforce_account", ids->zd_external},
                  {"segment_group", ids->seg_group},
@@ -294,6 +296,7 @@ int revos_norm_identity_lookups(const json_t *event, revos_norm_keys *keys)
     } own[] = {{"salesforce_account", ids.sf_account},
                {"salesforce_opportunity", ids.sf_opportunity},
                {"salesforce_contact", ids.sf_contact},
+               {"salesforce_contact_role", ids.sf_contact_role},
                {"zendesk_org", ids.zd_org},
                {"segment_group", ids.seg_group},
                {"segment_user", ids.seg_user},
@@ -530,7 +533,8 @@ int revos_norm_idmap_take_round(revos_norm_idmap *map, revos_norm_keys *keys)
         static const char *const kinds[] = {
             "salesforce_account", "salesforce_opportunity", "salesforce_contact",
             "zendesk_org",        "segment_group",          "segment_user",
-            "email",              "domain",                 "renewal_opportunity"};
+            "email",              "domain",                 "renewal_opportunity",
+            "salesforce_contact_role"};
         const char *kind = NULL;
         for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
             if (strcmp(kinds[k], map->round[i]->kind) == 0)
@@ -695,8 +699,12 @@ revos_status revos_norm_identity_apply(revos_norm_idmap *map, const json_t *even
     if (keys_of(&ids, &keys) != 0 || resolve_keys(map, &keys, res) != 0)
         goto oom;
 
-    /* 3. What depends on the resolved account: the renewal memory. */
+    /* 3. What depends on the resolved account: the contact role's own id
+     * (its later updates carry nothing else) and the renewal memory. */
     res->event = json_incref((json_t *)event);
+    if (strcmp(kind, "crm.contact_role") == 0 && res->account_id != NULL)
+        LEARN("salesforce_contact_role", ids.sf_contact_role, res->account_id,
+              REVOS_NORM_LINK_UPSERT);
     if (strcmp(kind, "crm.opportunity") == 0 && res->account_id != NULL &&
         ids.sf_opportunity != NULL) {
         if (ids.renewal_attr == 1) {

@@ -12,6 +12,8 @@ int main(int argc, char **argv)
         .inputs = {{"events", REVOS_REC_SOURCE_EVENT}},
         .init = revos_normalize_init,
         .process = revos_normalize_process,
+        .tick = revos_normalize_tick,
+        .tick_ms = 60000,
         .fini = revos_normalize_fini,
     };
     return revos_worker_run(&def, argc, argv);

@@ -316,14 +316,9 @@ static revos_status tune_band(batch_ctx *b, const json_t *o, const char *band, l
 
     char rule_text[512];
     revos_tuning_describe(&b->rule, band, base, s, l, &tuned, rule_text, sizeof rule_text);
-    char change_id[512];
-    snprintf(change_id, sizeof change_id, "%s:%s", text(o, "outcome_id"), band);
-    json_t *change = json_pack("{s:s, s:s, s:s, s:f, s:f, s:I, s:I, s:s, s:s, s:O}",
-                               "change_id", change_id, "score_kind", b->rule.score_kind, "tier",
-                               band, "old_threshold", current, "new_threshold", tuned.threshold,
-                               "saves", (json_int_t)s, "losses", (json_int_t)l, "rule", rule_text,
-                               "outcome_id", text(o, "outcome_id"), "occurred_at",
-                               json_object_get(o, "occurred_at"));
+    json_t *change = revos_tuning_change(&b->rule, text(o, "outcome_id"), band, current, &tuned,
+                                         s, l, rule_text,
+                                         json_integer_value(json_object_get(o, "occurred_at")));
     if (change == NULL)
         return oom(err);
     st = io->emit(io->ctx, "thresholds", b->rule.score_kind, REVOS_REC_THRESHOLD_CHANGE, change,
@@ -335,6 +330,8 @@ static revos_status tune_band(batch_ctx *b, const json_t *o, const char *band, l
         return st;
     char threshold[64];
     snprintf(threshold, sizeof threshold, "%.17g", tuned.threshold);
+    char change_id[512];
+    snprintf(change_id, sizeof change_id, "%s:%s", text(o, "outcome_id"), band);
     const char *up[] = {b->rule.score_kind, band, threshold, change_id};
     st = revos_pg_exec(io->pg,
         "UPDATE outcome_band_stats SET threshold = $3::double precision, change_id = $4"

@@ -73,7 +73,8 @@ revos_status revos_outcome_validate(const json_t *outcome, revos_err *err)
                         : strcmp(kind, "task") == 0 ? "task_id"
                                                     : "account_id";
     if (text(outcome, needs) == NULL)
-        return revos_reject(err, "validation", "outcome of kind %s needs a %s", kind, needs);
+        return revos_reject(err, "validation", "outcome of kind %s needs %s %s", kind,
+                            needs[0] == 'a' ? "an" : "a", needs);
     if (text(outcome, "actor") == NULL)
         return revos_reject(err, "validation", "outcome lacks an actor");
     if (!json_is_integer(json_object_get(outcome, "occurred_at")))

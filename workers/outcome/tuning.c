@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static double number_or(const json_t *obj, const char *key, double fallback, double lo, double hi)
@@ -87,12 +88,22 @@ int revos_tuning_base(const json_t *scoring, const char *score_kind, const char 
 {
     if (scoring == NULL || score_kind == NULL || tier == NULL)
         return 0;
+    /* scoring.scores as an array of {kind, tiers} (config/scoring.json). */
+    const json_t *scores = json_object_get(scoring, "scores");
+    size_t i;
+    const json_t *item;
+    json_array_foreach(scores, i, item) {
+        const char *kind = json_string_value(json_object_get(item, "kind"));
+        if (kind != NULL && strcmp(kind, score_kind) == 0 &&
+            tier_in(json_object_get(item, "tiers"), tier, base))
+            return 1;
+    }
     const json_t *candidates[] = {
-        json_object_get(json_object_get(json_object_get(scoring, "scores"), score_kind), "tiers"),
+        json_object_get(json_object_get(scores, score_kind), "tiers"),
         json_object_get(json_object_get(scoring, score_kind), "tiers"),
         json_object_get(json_object_get(scoring, "tiers"), score_kind),
     };
-    for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++)
+    for (i = 0; i < sizeof candidates / sizeof candidates[0]; i++)
         if (candidates[i] != NULL && tier_in(candidates[i], tier, base))
             return 1;
     return 0;
@@ -125,4 +136,24 @@ void revos_tuning_describe(const revos_tuning_rule *rule, const char *band, doub
              band, saves, losses, saves, saves, losses, res->save_rate, base, rule->gain,
              res->save_rate, rule->target_save_rate, res->raw, rule->round_to, res->threshold,
              res->clamped ? ", clamped" : "", base - rule->max_shift, base + rule->max_shift);
+}
+
+json_t *revos_tuning_change(const revos_tuning_rule *rule, const char *outcome_id,
+                            const char *band, double old_threshold,
+                            const revos_tuning_result *res, long saves, long losses,
+                            const char *rule_text, int64_t occurred_at)
+{
+    size_t len = strlen(outcome_id) + strlen(band) + 2;
+    char *change_id = malloc(len);
+    if (change_id == NULL)
+        return NULL;
+    snprintf(change_id, len, "%s:%s", outcome_id, band);
+    json_t *change = json_pack("{s:s, s:s, s:s, s:f, s:f, s:I, s:I, s:s, s:s, s:I}",
+                               "change_id", change_id, "score_kind", rule->score_kind, "tier",
+                               band, "old_threshold", old_threshold, "new_threshold",
+                               res->threshold, "saves", (json_int_t)saves, "losses",
+                               (json_int_t)losses, "rule", rule_text, "outcome_id", outcome_id,
+                               "occurred_at", (json_int_t)occurred_at);
+    free(change_id);
+    return change;
 }

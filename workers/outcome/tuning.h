@@ -26,6 +26,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct revos_tuning_rule {
     char score_kind[32];     /* "renewal_risk" */
@@ -48,7 +49,9 @@ int revos_tuning_is_band(const revos_tuning_rule *rule, const char *band);
 
 /* The tier's base threshold from the "scoring" config section. Accepted
  * shapes for the tiers of score_kind (first found wins):
- *   scoring.scores.<kind>.tiers, scoring.<kind>.tiers, scoring.tiers.<kind>
+ *   the scoring.scores[] item whose "kind" is score_kind, its "tiers"
+ *   (config/scoring.json); scoring.scores.<kind>.tiers; scoring.<kind>.tiers;
+ *   scoring.tiers.<kind>
  * each either {"medium": 40, ...}, {"medium": {"min"|"threshold"|"from": 40}}
  * or [{"tier"|"name": "medium", "min"|"threshold"|"from": 40}, ...].
  * Returns 1 and sets *base when found. */
@@ -74,5 +77,14 @@ int revos_tuning_apply(const revos_tuning_rule *rule, double base, long saves, l
 void revos_tuning_describe(const revos_tuning_rule *rule, const char *band, double base,
                            long saves, long losses, const revos_tuning_result *res, char *out,
                            size_t outlen);
+
+/* The ThresholdChange record (schemas/ThresholdChange.avsc) for a band's
+ * new threshold, triggered by outcome_id at occurred_at (epoch ms):
+ * change_id "<outcome_id>:<band>", rule = rule_text. New reference, NULL
+ * when out of memory. */
+json_t *revos_tuning_change(const revos_tuning_rule *rule, const char *outcome_id,
+                            const char *band, double old_threshold,
+                            const revos_tuning_result *res, long saves, long losses,
+                            const char *rule_text, int64_t occurred_at);
 
 #endif

@@ -356,7 +356,13 @@ char *revos_route_notice_id(const char *account_id, const char *trigger, const c
 
 char *revos_route_page_id(const char *decision_id, int level, const char *owner_id)
 {
-    return revos_route_strf("%s:%d:%s", decision_id, level, owner_id);
+    char *id = revos_route_strf("%s:%d:%s", decision_id, level, owner_id);
+    /* Receivers take it as an idempotency key (a PagerDuty dedup_key, an
+     * HTTP header): visible ASCII only. */
+    for (unsigned char *p = (unsigned char *)id; p != NULL && *p != '\0'; p++)
+        if (*p < 0x21 || *p > 0x7e)
+            *p = '_';
+    return id;
 }
 
 /* ==== Dates ==== */
@@ -522,8 +528,15 @@ revos_status revos_route_decide(const json_t *update, const revos_route_trigger 
         d->score_band = text_field(d->team, "renewal_risk_tier");
     if (d->score_band == NULL)
         d->score_band = "";
-    d->has_renewal_days = revos_route_days_until(d->as_of_ms, text_field(d->team, "renewal_date"),
-                                                 &d->renewal_days) == 0;
+    int has_days = 0;
+    double days = context_number(d->team, "days_to_renewal", &has_days);
+    if (has_days && days > -100000.0 && days < 100000.0) {
+        d->has_renewal_days = 1;
+        d->renewal_days = (int)(days < 0 ? days - 0.5 : days + 0.5);
+    } else {
+        d->has_renewal_days = revos_route_days_until(
+            d->as_of_ms, text_field(d->team, "renewal_date"), &d->renewal_days) == 0;
+    }
 
     d->play = text_field(d->entry, "play");
     if (d->play != NULL) {
@@ -685,9 +698,36 @@ static revos_status check_play(const char *name, const json_t *play_def, revos_e
     return REVOS_OK;
 }
 
+static revos_status check_directory(const json_t *routing, revos_err *err)
+{
+    const json_t *directory = json_object_get(routing, "directory");
+    const char *id;
+    const json_t *owner;
+    json_object_foreach((json_t *)json_object_get(directory, "owners"), id, owner) {
+        const char *format = str_field(owner, "format");
+        if (format != NULL && strcmp(format, "json") != 0 && strcmp(format, "slack") != 0 &&
+            strcmp(format, "pagerduty") != 0)
+            return revos_reject(err, "config",
+                                "routing.directory.owners.%s: format '%s' is not json, slack or "
+                                "pagerduty", id, format);
+        const char *url = str_field(owner, "webhook_url");
+        if (url != NULL && strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+            return revos_reject(err, "config",
+                                "routing.directory.owners.%s: webhook_url must be http(s)", id);
+        if (json_object_get(owner, "secret") != NULL || json_object_get(owner, "routing_key"))
+            return revos_reject(err, "config",
+                                "routing.directory.owners.%s: secrets do not belong in config; "
+                                "name an environment variable in secret_env", id);
+    }
+    return REVOS_OK;
+}
+
 revos_status revos_route_config_check(const json_t *config, revos_err *err)
 {
     const json_t *routing = routing_of(config);
+    revos_status dst = check_directory(routing, err);
+    if (dst != REVOS_OK)
+        return dst;
     const json_t *library = play_library(config);
     const json_t *matrix = json_object_get(routing, "matrix");
     if (!json_is_array(matrix))

@@ -22,7 +22,10 @@
  *                      owners: [role...], sla, escalation: [[role...]...]}
  *   routing.derived_triggers: {signal name: trigger name}
  *   routing.directory: {roles: {role: user id},
- *                       owners: {user id: {name, webhook_url?, format?}}}
+ *                       owners: {user id: {name, webhook_url?, format?,
+ *                                          secret_env?}}}
+ *     (format: json (default), slack or pagerduty; secret_env names the
+ *     setting holding the owner's HMAC key or PagerDuty routing key)
  *   routing.finance: {cac_ratio}
  *   plays.plays: {name: {title, entry: [{trigger, severity}], p_save,
  *                        tasks: [{id, title, owner_role, depends_on: [id],
@@ -125,7 +128,9 @@ void revos_route_resolve_owners(const json_t *roles, const json_t *team, const j
  * memory):
  *   play:    "<play>:<account>:<16 hex of FNV-1a(account, play, trigger, score_id)>"
  *   notice:  "notice:<trigger>:<account>:<16 hex of FNV-1a(account, trigger, score_id)>"
- *   page:    "<play or notice id>:<level>:<owner id>"
+ *   page:    "<play or notice id>:<level>:<owner id>", any byte outside
+ *            visible ASCII replaced by '_' (it is an HTTP header and a
+ *            PagerDuty dedup_key)
  *   task:    "<play id>:<task template id>" */
 char *revos_route_play_id(const char *account_id, const char *play, const char *trigger,
                           const char *score_id);
@@ -169,7 +174,8 @@ typedef struct revos_route_decision {
     int64_t config_version;
     int64_t sla_seconds;
     int has_renewal_days;
-    int renewal_days;           /* calendar days from as_of to context renewal_date */
+    int renewal_days;           /* context days_to_renewal, else calendar days from
+                                   as_of to context renewal_date */
 
     revos_route_finance finance;
     revos_route_owners owners;  /* level 0 */

@@ -120,13 +120,27 @@ static revos_status exec_json(PGconn *pg, const char *sql, const json_t *rows, c
     return st;
 }
 
+/* The secret for an owner's pages: the environment variable (or flag) the
+ * directory entry names in "secret_env", else the default secret. Secrets
+ * never live in the governed config. NULL when there is none. */
+static const char *owner_secret(const revos_route_io *io, const char *owner_id,
+                                const char *fallback)
+{
+    const json_t *directory = json_object_get(json_object_get(io->config, "routing"), "directory");
+    const json_t *owner = json_object_get(json_object_get(directory, "owners"), owner_id);
+    const char *env = json_string_value(json_object_get(owner, "secret_env"));
+    const char *secret = env != NULL && *env != '\0' ? revos_settings_get(io->settings, env, NULL)
+                                                     : fallback;
+    return secret != NULL && *secret != '\0' ? secret : NULL;
+}
+
 static revos_status send_due(const revos_route_io *io, int64_t now_ms, const char *now,
                              revos_err *err)
 {
     PGresult *res = NULL;
     const char *params[] = {now};
     revos_status st = revos_pg_exec(io->pg,
-        "SELECT page_id, format, url, attempts, sla_seconds, body::text FROM route_pages"
+        "SELECT page_id, format, url, attempts, sla_seconds, body::text, owner_id FROM route_pages"
         " WHERE status = 'pending' AND next_attempt_at <= to_timestamp($1::double precision / 1000)"
         " ORDER BY next_attempt_at, page_id LIMIT 50 FOR UPDATE SKIP LOCKED", /* REVOS_PAGER_BATCH */
         1, params, &res, err);
@@ -151,7 +165,7 @@ static revos_status send_due(const revos_route_io *io, int64_t now_ms, const cha
         json_t *body = json_loads(PQgetvalue(res, i, 5), 0, NULL);
         revos_route_destination dest = {
             .url = PQgetisnull(res, i, 2) ? default_url : PQgetvalue(res, i, 2),
-            .secret = secret,
+            .secret = owner_secret(io, PQgetvalue(res, i, 6), secret),
             .format = PQgetvalue(res, i, 1),
         };
         int64_t ack_due_ms = now_ms + sla * 1000;
@@ -164,6 +178,11 @@ static revos_status send_due(const revos_route_io *io, int64_t now_ms, const cha
         } else if (dest.url == NULL) {
             posted = revos_fail(&why, REVOS_ERR_RETRY,
                                 "no destination: set REVOS_PAGE_WEBHOOK_URL or the owner's webhook_url");
+        } else if (dest.secret == NULL && strcmp(dest.format, "slack") != 0) {
+            posted = revos_fail(&why, REVOS_ERR_RETRY,
+                                strcmp(dest.format, "pagerduty") == 0
+                                    ? "no PagerDuty routing key: set the owner's secret_env"
+                                    : "no signing secret: set REVOS_PAGE_WEBHOOK_SECRET or the owner's secret_env");
         } else {
             json_object_set_new(body, "ack_due_at", json_string(ack_due));
             posted = io->post(io->ctx, &dest, body, now_ms / 1000, &why);
@@ -231,19 +250,31 @@ static const json_t *entry_of_route(const json_t *routing, const char *route)
     return revos_route_matrix_entry(routing, trigger, slash + 1);
 }
 
-/* Escalates one (decision, level) group whose first row is row i. Adds the
- * group to `marked`, the new pages to `pages` and emits the action. */
-static revos_status escalate_group(const revos_route_io *io, PGresult *res, int i,
-                                   int64_t now_ms, json_t *marked, json_t *pages, revos_err *err)
+/* Columns of the overdue-pages query. */
+enum { C_PAGE, C_PLAY, C_LEVEL, C_ACCOUNT, C_TRIGGER, C_ROUTE, C_SLA, C_TEAM, C_BODY, C_ACKED,
+       C_CLOSED };
+
+static int settle(json_t *settled, const char *play_id, int level, const char *state)
 {
-    const char *play_id = PQgetvalue(res, i, 1);
-    int level = atoi(PQgetvalue(res, i, 2));
-    const char *route = PQgetvalue(res, i, 5);
+    return json_array_append_new(settled, json_pack("{s:s, s:i, s:s}", "play_id", play_id,
+                                                    "level", level, "state", state)) == 0;
+}
+
+/* Settles one overdue (decision, level) group whose first row is row i:
+ * acknowledged or closed decisions are only marked; otherwise the next
+ * level's pages go to `pages` and the escalation Action is emitted. */
+static revos_status escalate_group(const revos_route_io *io, PGresult *res, int i,
+                                   int64_t now_ms, json_t *settled, json_t *pages, revos_err *err)
+{
+    const char *play_id = PQgetvalue(res, i, C_PLAY);
+    int level = atoi(PQgetvalue(res, i, C_LEVEL));
+    const char *route = PQgetvalue(res, i, C_ROUTE);
     const json_t *routing = json_object_get(io->config, "routing");
 
-    if (json_array_append_new(marked, json_pack("{s:s, s:i}", "play_id", play_id, "level",
-                                                level)) != 0)
-        return oom(err);
+    if (strcmp(PQgetvalue(res, i, C_ACKED), "t") == 0)
+        return settle(settled, play_id, level, "acknowledged") ? REVOS_OK : oom(err);
+    if (strcmp(PQgetvalue(res, i, C_CLOSED), "t") == 0)
+        return settle(settled, play_id, level, "closed") ? REVOS_OK : oom(err);
 
     const json_t *entry = entry_of_route(routing, route);
     const json_t *chain = json_object_get(entry, "escalation");
@@ -252,12 +283,12 @@ static revos_status escalate_group(const revos_route_io *io, PGresult *res, int 
                        play_id, level, route);
         revos_route_io_count(io, "revos_escalations_unroutable_total",
                              "Escalations whose matrix entry is gone", 1);
-        return REVOS_OK;
+        return settle(settled, play_id, level, "unroutable") ? REVOS_OK : oom(err);
     }
-    json_t *team = json_loads(PQgetvalue(res, i, 7), 0, NULL);
+    json_t *team = json_loads(PQgetvalue(res, i, C_TEAM), 0, NULL);
     if (team == NULL)
         team = json_object();
-    json_t *previous = json_loads(PQgetvalue(res, i, 8), 0, NULL);
+    json_t *previous = json_loads(PQgetvalue(res, i, C_BODY), 0, NULL);
     revos_status st = REVOS_OK;
     revos_route_owners owners = {.n = 0};
     int next = level + 1;
@@ -274,6 +305,12 @@ static revos_status escalate_group(const revos_route_io *io, PGresult *res, int 
     if (owners.n == 0 || previous == NULL) {
         revos_route_io_count(io, "revos_escalations_exhausted_total",
                              "Unacknowledged decisions with no further escalation level", 1);
+        if (!settle(settled, play_id, level, "exhausted"))
+            st = oom(err);
+        goto done;
+    }
+    if (!settle(settled, play_id, level, "escalated")) {
+        st = oom(err);
         goto done;
     }
     json_t *first = NULL;
@@ -284,13 +321,13 @@ static revos_status escalate_group(const revos_route_io *io, PGresult *res, int 
         json_t *row = body ? json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s?, s:s, s:s,"
                                        " s:I, s:O, s:O}",
                                        "page_id", page_id, "play_id", play_id, "account_id",
-                                       PQgetvalue(res, i, 3), "level", next, "owner_id",
+                                       PQgetvalue(res, i, C_ACCOUNT), "level", next, "owner_id",
                                        owners.owner[k].owner_id, "owner_role",
                                        owners.owner[k].role, "format", owners.owner[k].format,
                                        "url", owners.owner[k].url, "trigger",
-                                       PQgetvalue(res, i, 4), "route", route, "sla_seconds",
-                                       strtoll(PQgetvalue(res, i, 6), NULL, 10), "team",
-                                       team, "body", body)
+                                       PQgetvalue(res, i, C_TRIGGER), "route", route,
+                                       "sla_seconds", strtoll(PQgetvalue(res, i, C_SLA), NULL, 10),
+                                       "team", team, "body", body)
                            : NULL;
         free(page_id);
         if (row == NULL || json_array_append_new(pages, row) != 0) {
@@ -309,8 +346,11 @@ static revos_status escalate_group(const revos_route_io *io, PGresult *res, int 
         st = oom(err);
         goto done;
     }
-    st = io->emit(io->ctx, "actions", PQgetvalue(res, i, 3), REVOS_REC_ACTION, action, err);
+    st = io->emit(io->ctx, "actions", PQgetvalue(res, i, C_ACCOUNT), REVOS_REC_ACTION, action,
+                  err);
     json_decref(action);
+    if (st == REVOS_ERR_INPUT) /* the record does not match its schema: our bug */
+        st = revos_wrap(err, REVOS_ERR_FATAL, "emit escalation");
     revos_route_io_count(io, "revos_escalations_total", "Decisions escalated to a next level", 1);
     revos_log_info("escalated %s from level %d to %d (%zu owner(s))", play_id, level, next,
                    owners.n);
@@ -327,37 +367,39 @@ static revos_status escalate_due(const revos_route_io *io, int64_t now_ms, const
     const char *params[] = {now};
     revos_status st = revos_pg_exec(io->pg,
         "SELECT p.page_id, p.play_id, p.level, p.account_id, p.trigger, p.route, p.sla_seconds,"
-        "       p.team::text, p.body::text"
+        "       p.team::text, p.body::text,"
+        "       EXISTS (SELECT 1 FROM route_pages q JOIN page_acks a ON a.page_id = q.page_id"
+        "               WHERE q.play_id = p.play_id),"
+        "       pl.play_id IS NOT NULL AND pl.status <> 'open'"
         " FROM route_pages p LEFT JOIN route_plays pl ON pl.play_id = p.play_id"
-        " WHERE p.status IN ('sent', 'failed') AND p.escalated_at IS NULL"
+        " WHERE p.status IN ('sent', 'failed') AND p.escalation IS NULL"
         "   AND p.ack_due_at < to_timestamp($1::double precision / 1000)"
-        "   AND (pl.play_id IS NULL OR pl.status = 'open')"
-        "   AND NOT EXISTS (SELECT 1 FROM route_pages q JOIN page_acks a ON a.page_id = q.page_id"
-        "                   WHERE q.play_id = p.play_id)"
         " ORDER BY p.play_id, p.level, p.page_id LIMIT 200 FOR UPDATE OF p SKIP LOCKED",
         1, params, &res, err);
     if (st != REVOS_OK)
         return revos_wrap(err, st, "select overdue pages");
     int n = PQntuples(res);
-    json_t *marked = json_array();
+    json_t *settled = json_array();
     json_t *pages = json_array();
-    if (marked == NULL || pages == NULL)
+    if (settled == NULL || pages == NULL)
         st = oom(err);
     for (int i = 0; st == REVOS_OK && i < n; i++) {
-        if (i > 0 && strcmp(PQgetvalue(res, i, 1), PQgetvalue(res, i - 1, 1)) == 0 &&
-            strcmp(PQgetvalue(res, i, 2), PQgetvalue(res, i - 1, 2)) == 0)
+        if (i > 0 && strcmp(PQgetvalue(res, i, C_PLAY), PQgetvalue(res, i - 1, C_PLAY)) == 0 &&
+            strcmp(PQgetvalue(res, i, C_LEVEL), PQgetvalue(res, i - 1, C_LEVEL)) == 0)
             continue; /* same (decision, level) group */
-        st = escalate_group(io, res, i, now_ms, marked, pages, err);
+        st = escalate_group(io, res, i, now_ms, settled, pages, err);
     }
     PQclear(res);
-    if (st == REVOS_OK && json_array_size(marked) > 0) {
+    if (st == REVOS_OK && json_array_size(settled) > 0) {
         st = exec_json(io->pg,
-            "UPDATE route_pages p SET escalated_at = to_timestamp($2::double precision / 1000)"
-            " FROM jsonb_to_recordset($1::jsonb) AS r(play_id text, level int)"
-            " WHERE p.play_id = r.play_id AND p.level = r.level AND p.escalated_at IS NULL",
-            marked, now, NULL, err);
+            "UPDATE route_pages p SET escalation = r.state,"
+            "   escalated_at = CASE WHEN r.state = 'escalated'"
+            "                  THEN to_timestamp($2::double precision / 1000) END"
+            " FROM jsonb_to_recordset($1::jsonb) AS r(play_id text, level int, state text)"
+            " WHERE p.play_id = r.play_id AND p.level = r.level AND p.escalation IS NULL",
+            settled, now, NULL, err);
         if (st != REVOS_OK)
-            revos_wrap(err, st, "mark escalated");
+            revos_wrap(err, st, "settle overdue pages");
     }
     if (st == REVOS_OK && json_array_size(pages) > 0) {
         st = exec_json(io->pg,
@@ -374,7 +416,7 @@ static revos_status escalate_due(const revos_route_io *io, int64_t now_ms, const
         if (st != REVOS_OK)
             revos_wrap(err, st, "insert escalation pages");
     }
-    json_decref(marked);
+    json_decref(settled);
     json_decref(pages);
     return st;
 }

@@ -4,9 +4,13 @@
  * pending). revos_pager_tick, run by the worker's tick in its own
  * transaction:
  *  1. sends the pending pages that are due (at most 50 per tick, rows locked
- *     FOR UPDATE SKIP LOCKED): to the owner's webhook_url from the routing
- *     directory if set, else REVOS_PAGE_WEBHOOK_URL (signed with
- *     REVOS_PAGE_WEBHOOK_SECRET). Success: status sent, sent_at, ack_due_at
+ *     FOR UPDATE SKIP LOCKED) with common/http/webhook.h: to the owner's
+ *     webhook_url from the routing directory if set, else
+ *     REVOS_PAGE_WEBHOOK_URL, in the owner's format (json, slack,
+ *     pagerduty). The secret (json: HMAC key, pagerduty: routing key) is the
+ *     setting named by the owner's "secret_env", else
+ *     REVOS_PAGE_WEBHOOK_SECRET; a page without destination or needed
+ *     secret is retried like a failed POST. Success: status sent, sent_at, ack_due_at
  *     = now + SLA. Failure: retry after 1 s, 2 s, 4 s ... (capped at 5 min);
  *     after 10 attempts, or when the destination refuses the page for good,
  *     status failed with ack_due_at = now, so the next level is paged at
@@ -14,12 +18,16 @@
  *     sent again. The POST cannot join the transaction: if the commit after
  *     a successful POST fails, the page is posted again; receivers dedupe by
  *     page_id (the PagerDuty dedup_key).
- *  2. escalates: pages sent (or failed) whose ack_due_at has passed, not yet
- *     escalated, of a decision nobody acknowledged (no page_acks row for any
- *     of its pages) and whose play is still open -> all pages of that
- *     decision and level are marked escalated, the next level's pages are
- *     created from the matrix entry's escalation list (a level whose roles
- *     nobody holds is skipped) and one Action kind "escalation" is emitted.
+ *  2. escalates: pages sent (or failed) whose ack_due_at has passed and
+ *     that no check has settled yet (route_pages.escalation IS NULL), at
+ *     most 200 per tick, grouped by (decision, level). A group whose
+ *     decision somebody acknowledged (a page_acks row for any of its pages)
+ *     is settled "acknowledged", one whose play is no longer open "closed";
+ *     otherwise the next level's pages are created from the matrix entry's
+ *     escalation list (a level whose roles nobody holds is skipped), one
+ *     Action kind "escalation" is emitted and the group is settled
+ *     "escalated" with escalated_at (or "exhausted" past the last level).
+ *     Settling keeps the overdue set small: each page is examined once.
  *     Escalation SLA = the entry's SLA. */
 #ifndef REVOS_ROUTE_PAGER_H
 #define REVOS_ROUTE_PAGER_H

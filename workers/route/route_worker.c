@@ -3,6 +3,7 @@
  * (tick). Pages are posted with common/http/webhook.h. */
 #include "route/route_worker.h"
 
+#include "http/webhook.h"
 #include "route/pager.h"
 #include "route/route_apply.h"
 
@@ -22,15 +23,12 @@ static void batch_count(void *ctx, const char *metric, const char *help, int64_t
     revos_batch_count(ctx, metric, help, n);
 }
 
-/* TEMPORARY until common/http/webhook.h lands: every post is retried. */
 static revos_status post_page(void *ctx, const revos_route_destination *dest, const json_t *page,
                               int64_t now_unix, revos_err *err)
 {
     (void)ctx;
-    (void)dest;
-    (void)page;
-    (void)now_unix;
-    return revos_fail(err, REVOS_ERR_RETRY, "webhook client not built in yet");
+    revos_webhook_target target = {.url = dest->url, .secret = dest->secret, .format = dest->format};
+    return revos_webhook_post(&target, page, now_unix, err);
 }
 
 static revos_route_io io_of(revos_batch *batch)

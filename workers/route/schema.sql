@@ -69,7 +69,12 @@ CREATE TABLE IF NOT EXISTS route_pages (
     sent_at         timestamptz,
     sla_seconds     bigint NOT NULL,
     ack_due_at      timestamptz,                -- sent_at + sla (failure time when failed)
-    escalated_at    timestamptz,
+    -- What the escalation check made of this page once overdue (NULL: not yet):
+    -- escalated (next level paged), acknowledged, closed (play no longer
+    -- open), exhausted (no further level), unroutable (matrix entry gone).
+    escalation      text CHECK (escalation IN ('escalated', 'acknowledged', 'closed',
+                                               'exhausted', 'unroutable')),
+    escalated_at    timestamptz,                -- set when escalation = 'escalated'
     team            jsonb NOT NULL DEFAULT '{}', -- account team, for escalation owners
     body            jsonb NOT NULL,             -- the page as posted (ack_due_at added at send)
     created_at      timestamptz NOT NULL DEFAULT now()
@@ -77,7 +82,7 @@ CREATE TABLE IF NOT EXISTS route_pages (
 CREATE INDEX IF NOT EXISTS route_pages_due
     ON route_pages (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX IF NOT EXISTS route_pages_escalation
-    ON route_pages (ack_due_at) WHERE status IN ('sent', 'failed') AND escalated_at IS NULL;
+    ON route_pages (ack_due_at) WHERE status IN ('sent', 'failed') AND escalation IS NULL;
 CREATE INDEX IF NOT EXISTS route_pages_decision ON route_pages (play_id, level);
 CREATE INDEX IF NOT EXISTS route_pages_account_trigger ON route_pages (account_id, trigger, level);
 

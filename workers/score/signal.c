@@ -117,8 +117,11 @@ static revos_status check_type(const revos_score_signal *sig, revos_err *err)
             return revos_reject(err, "validation", "renewal_opportunity: close_date \"%.40s\" is not YYYY-MM-DD", s);
         break;
     case REVOS_SIG_CONTACT_ROLE:
-        if (revos_score_signal_attr(sig, "contact_id") == NULL)
-            return revos_reject(err, "validation", "contact_role: missing contact_id");
+        /* A CDC update names only the role record; its contact is known
+         * from the role's creation (state "role_contacts"). */
+        if (revos_score_signal_attr(sig, "contact_id") == NULL &&
+            revos_score_signal_attr(sig, "contact_role_id") == NULL)
+            return revos_reject(err, "validation", "contact_role: missing contact_id and contact_role_id");
         s = revos_score_signal_attr(sig, "role_class");
         if (s != NULL && strcasecmp(s, "champion") != 0 && strcasecmp(s, "economic_buyer") != 0 &&
             strcasecmp(s, "other") != 0)

@@ -347,6 +347,20 @@ static void fold_contact_role(json_t *state, const revos_score_signal *sig,
     const char *action = revos_score_signal_attr(sig, "action");
     int deleted = action != NULL && strcasecmp(action, "delete") == 0;
 
+    /* Remember whose role this is: later CDC updates of the role carry only
+     * the changed fields and the role's id. */
+    json_t *role_contacts = child(state, "role_contacts");
+    if (contact_id != NULL) {
+        if (json_object_get(role_contacts, role_key) == NULL &&
+            json_object_size(role_contacts) >= 4 * REVOS_SCORE_MAX_ROLES)
+            json_object_clear(role_contacts); /* bounded; only a lookup aid */
+        set_str(role_contacts, role_key, contact_id);
+    } else {
+        contact_id = json_string_value(json_object_get(role_contacts, role_key));
+        if (contact_id == NULL)
+            return; /* a role we never saw created: nothing to compare with */
+    }
+
     json_t *contact = touch_contact(state, contact_id, sig->day);
     json_t *roles = child(contact, "roles");
     const char *old = json_string_value(json_object_get(roles, role_key));

@@ -1,0 +1,491 @@
+/* test_outcome_pg.c -- revos-outcome against a real PostgreSQL
+ * (REVOS_PG_DSN): outcomes close plays, record acks and tasks, count saves
+ * and losses per band and tune the band's threshold; bad or repeated
+ * outcomes change nothing.
+ *
+ * Each test runs in its own schema (t_outcome_<pid>) holding the tables of
+ * workers/route/schema.sql and workers/outcome/schema.sql, and drives
+ * revos_outcome_apply through a recording revos_outcome_io, one transaction
+ * per batch like the worker loop. Fails without REVOS_PG_DSN. */
+#include <check.h>
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log/log.h"
+#include "outcome/outcome_apply.h"
+
+static PGconn *pg;
+static char schema[64];
+static json_t *config;
+static json_t *emitted;
+static json_t *rejected;
+static json_t *counters;
+
+/* ==== Harness ==== */
+
+static void exec_ok(const char *sql)
+{
+    PGresult *res = PQexec(pg, sql);
+    ExecStatusType st = PQresultStatus(res);
+    ck_assert_msg(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, "%s: %s", sql,
+                  PQresultErrorMessage(res));
+    PQclear(res);
+}
+
+/* First column of the first row, "<none>" / "<null>"; rotating buffers. */
+static const char *scalar(const char *sql)
+{
+    static char bufs[4][4096];
+    static unsigned next;
+    char *out = bufs[next++ % 4];
+    PGresult *res = PQexec(pg, sql);
+    ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK, "%s: %s", sql,
+                  PQresultErrorMessage(res));
+    if (PQntuples(res) == 0)
+        snprintf(out, sizeof bufs[0], "<none>");
+    else if (PQgetisnull(res, 0, 0))
+        snprintf(out, sizeof bufs[0], "<null>");
+    else
+        snprintf(out, sizeof bufs[0], "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return out;
+}
+
+static void run_file(const char *relative)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/../%s", REVOS_CONFIG_DIR, relative);
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    static char sql[65536];
+    size_t n = fread(sql, 1, sizeof sql - 1, f);
+    fclose(f);
+    sql[n] = '\0';
+    exec_ok(sql);
+}
+
+static revos_status fake_emit(void *ctx, const char *topic, const char *key,
+                              revos_record_type type, const json_t *record, revos_err *err)
+{
+    (void)ctx;
+    (void)err;
+    json_array_append_new(emitted, json_pack("{s:s, s:s?, s:i, s:O}", "topic", topic, "key", key,
+                                             "type", (int)type, "record", record));
+    return REVOS_OK;
+}
+
+static void fake_reject(void *ctx, const revos_msg *msg, const revos_err *why)
+{
+    (void)ctx;
+    json_array_append_new(rejected, json_pack("{s:I, s:s, s:s}", "offset",
+                                              (json_int_t)msg->offset, "cls", why->cls,
+                                              "reason", why->msg));
+}
+
+static void fake_count(void *ctx, const char *metric, const char *help, int64_t n)
+{
+    (void)ctx;
+    (void)help;
+    json_int_t before = json_integer_value(json_object_get(counters, metric));
+    json_object_set_new(counters, metric, json_integer(before + n));
+}
+
+static void setup(void)
+{
+    const char *dsn = getenv("REVOS_PG_DSN");
+    ck_assert_msg(dsn != NULL && *dsn != '\0', "REVOS_PG_DSN is not set (deploy/local/up --pg-only)");
+    pg = PQconnectdb(dsn);
+    ck_assert_msg(PQstatus(pg) == CONNECTION_OK, "connect: %s", PQerrorMessage(pg));
+    snprintf(schema, sizeof schema, "t_outcome_%d", (int)getpid());
+    char sql[512];
+    snprintf(sql, sizeof sql, "SET client_min_messages = warning; DROP SCHEMA IF EXISTS %s CASCADE;"
+             " CREATE SCHEMA %s; SET search_path TO %s", schema, schema, schema);
+    exec_ok(sql);
+    run_file("workers/route/schema.sql");
+    run_file("workers/outcome/schema.sql");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/outcomes.json", REVOS_CONFIG_DIR);
+    json_t *outcomes = json_load_file(path, 0, NULL);
+    ck_assert_ptr_nonnull(outcomes);
+    /* The scoring section as config/scoring.json shapes it. */
+    config = json_pack("{s:o, s:{s:[{s:s, s:[{s:s, s:i}, {s:s, s:i}, {s:s, s:i}, {s:s, s:i}]}]}}",
+                       "outcomes", outcomes, "scoring", "scores", "kind", "renewal_risk", "tiers",
+                       "tier", "low", "min", 0, "tier", "medium", "min", 40, "tier", "high",
+                       "min", 60, "tier", "critical", "min", 75);
+    ck_assert_ptr_nonnull(config);
+    emitted = json_array();
+    rejected = json_array();
+    counters = json_object();
+    /* Two plays of acct-001 (critical, high), one closed play, one of acct-002. */
+    exec_ok("INSERT INTO route_plays (play_id, account_id, play, trigger, severity, route, status,"
+            " score_band, arr_at_risk, save_cost, replacement_cost, ev_act, ev_no_act,"
+            " config_version, score_id, as_of) VALUES"
+            " ('p-save', 'acct-001', 'renewal_save', 'renewal_risk', 'critical', 'renewal_risk/critical',"
+            "  'open', 'critical', 180000, 14000, 54000, 94000, 27000, 7, 's-1', now()),"
+            " ('p-comp', 'acct-001', 'competitor_displacement', 'competitor_threat', 'warning',"
+            "  'competitor_threat/warning', 'open', 'high', 180000, 8000, 54000, 73000, 27000, 7, 's-2', now()),"
+            " ('p-old', 'acct-001', 'expansion', 'expansion_trigger', 'warning', 'expansion_trigger/warning',"
+            "  'churned', 'critical', 180000, 3000, 54000, 0, 0, 7, 's-0', now()),"
+            " ('p-other', 'acct-002', 'renewal_save', 'renewal_risk', 'critical', 'renewal_risk/critical',"
+            "  'open', 'critical', 50000, 14000, 15000, 16000, 5000, 7, 's-3', now())");
+    exec_ok("INSERT INTO route_tasks (task_id, play_id, title, owner_role, due_at, cost) VALUES"
+            " ('p-save:executive_sponsor_call', 'p-save', 'Executive sponsor call', 'ae', now(), 2000)");
+    exec_ok("INSERT INTO route_pages (page_id, play_id, account_id, level, owner_id, owner_role,"
+            " trigger, route, sla_seconds, body) VALUES"
+            " ('p-save:0:u-ae', 'p-save', 'acct-001', 0, 'u-ae', 'ae', 'renewal_risk',"
+            "  'renewal_risk/critical', 14400, '{}')");
+}
+
+static void teardown(void)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "DROP SCHEMA IF EXISTS %s CASCADE", schema);
+    exec_ok(sql);
+    PQfinish(pg);
+    json_decref(config);
+    json_decref(emitted);
+    json_decref(rejected);
+    json_decref(counters);
+}
+
+/* kind, result and the one id the kind needs (page, play, task or account). */
+static json_t *outcome(const char *outcome_id, const char *kind, const char *result,
+                       const char *subject)
+{
+    const char *field = strcmp(kind, "ack") == 0    ? "page_id"
+                        : strcmp(kind, "play") == 0 ? "play_id"
+                        : strcmp(kind, "task") == 0 ? "task_id"
+                                                    : "account_id";
+    json_t *o = json_pack("{s:s, s:s, s:s, s:n, s:n, s:n, s:n, s:s, s:I, s:s}", "outcome_id",
+                          outcome_id, "kind", kind, "result", result, "account_id", "play_id",
+                          "task_id", "page_id", "actor", "revosctl", "occurred_at",
+                          (json_int_t)1787994000000LL, "note", "");
+    json_object_set_new(o, field, json_string(subject));
+    return o;
+}
+
+static void apply_n(json_t **records, size_t n)
+{
+    revos_msg msgs[8];
+    memset(msgs, 0, sizeof msgs);
+    for (size_t i = 0; i < n; i++) {
+        msgs[i].topic = "revos.outcomes";
+        msgs[i].topic_suffix = "outcomes";
+        msgs[i].offset = (int64_t)i;
+        msgs[i].record = records[i];
+        msgs[i].type = REVOS_REC_OUTCOME;
+    }
+    revos_outcome_io io = {.pg = pg, .config = config, .ctx = NULL, .emit = fake_emit,
+                           .reject = fake_reject, .count = fake_count};
+    revos_err err = {{0}, {0}};
+    exec_ok("BEGIN");
+    revos_status st = revos_outcome_apply(&io, msgs, n, &err);
+    exec_ok(st == REVOS_OK ? "COMMIT" : "ROLLBACK");
+    ck_assert_msg(st == REVOS_OK, "apply: %s", err.msg);
+    for (size_t i = 0; i < n; i++)
+        json_decref(records[i]);
+}
+
+static void apply(json_t *record)
+{
+    apply_n(&record, 1);
+}
+
+static const json_t *change(size_t i)
+{
+    return json_object_get(json_array_get(emitted, i), "record");
+}
+
+static const char *reason(size_t i)
+{
+    return json_string_value(json_object_get(json_array_get(rejected, i), "reason"));
+}
+
+/* ==== Plays and tuning ==== */
+
+START_TEST(renewed_play_is_closed_and_recorded_in_its_band)
+{
+    apply(outcome("o-1", "play", "renewed", "p-save"));
+    ck_assert_str_eq(scalar("SELECT status||'/'||(closed_at = to_timestamp(1787994000)) FROM route_plays"
+                            " WHERE play_id = 'p-save'"), "renewed/true");
+    ck_assert_str_eq(scalar("SELECT kind||'/'||result||'/'||account_id||'/'||play_id||'/'||band||'/'||actor"
+                            " FROM outcome_records WHERE outcome_id = 'o-1'"),
+                     "play/renewed/acct-001/p-save/critical/revosctl");
+    ck_assert_str_eq(scalar("SELECT saves||'/'||losses FROM outcome_band_stats"
+                            " WHERE score_kind = 'renewal_risk' AND tier = 'critical'"), "1/0");
+    ck_assert_uint_eq(json_array_size(rejected), 0);
+}
+END_TEST
+
+START_TEST(walkthrough_renewed_tunes_critical_from_75_to_76_5)
+{
+    apply(outcome("o-1", "play", "renewed", "p-save"));
+    ck_assert_uint_eq(json_array_size(emitted), 1);
+    const json_t *e = json_array_get(emitted, 0);
+    ck_assert_str_eq(json_string_value(json_object_get(e, "topic")), "thresholds");
+    ck_assert_str_eq(json_string_value(json_object_get(e, "key")), "renewal_risk");
+    ck_assert_int_eq(json_integer_value(json_object_get(e, "type")), REVOS_REC_THRESHOLD_CHANGE);
+    const json_t *c = change(0);
+    ck_assert_str_eq(json_string_value(json_object_get(c, "change_id")), "o-1:critical");
+    ck_assert_str_eq(json_string_value(json_object_get(c, "score_kind")), "renewal_risk");
+    ck_assert_str_eq(json_string_value(json_object_get(c, "tier")), "critical");
+    ck_assert_double_eq(json_real_value(json_object_get(c, "old_threshold")), 75.0);
+    ck_assert_double_eq(json_real_value(json_object_get(c, "new_threshold")), 76.5);
+    ck_assert_int_eq(json_integer_value(json_object_get(c, "saves")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(c, "losses")), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(c, "outcome_id")), "o-1");
+    ck_assert_int_eq(json_integer_value(json_object_get(c, "occurred_at")), 1787994000000LL);
+    ck_assert_str_eq(json_string_value(json_object_get(c, "rule")),
+                     "critical: 1 save(s), 0 loss(es); r = (1 + 1) / (1 + 0 + 2) = 0.6667; "
+                     "75 + 10 x (0.6667 - 0.5) = 76.67; rounded to 0.5 -> 76.5 (bounds 65..85)");
+    ck_assert_str_eq(scalar("SELECT threshold||'/'||change_id FROM outcome_band_stats WHERE tier = 'critical'"),
+                     "76.5/o-1:critical");
+}
+END_TEST
+
+START_TEST(redelivered_outcome_changes_nothing)
+{
+    apply(outcome("o-1", "play", "renewed", "p-save"));
+    apply(outcome("o-1", "play", "renewed", "p-save"));
+    ck_assert_uint_eq(json_array_size(emitted), 1);
+    ck_assert_str_eq(scalar("SELECT saves||'/'||losses FROM outcome_band_stats WHERE tier = 'critical'"), "1/0");
+    ck_assert_str_eq(scalar("SELECT count(*) FROM outcome_records"), "1");
+    ck_assert_int_eq(json_integer_value(json_object_get(counters, "revos_outcomes_duplicate_total")), 1);
+}
+END_TEST
+
+START_TEST(second_outcome_for_a_closed_play_is_recorded_without_effect)
+{
+    apply(outcome("o-1", "play", "renewed", "p-save"));
+    apply(outcome("o-2", "play", "churned", "p-save"));
+    ck_assert_str_eq(scalar("SELECT status FROM route_plays WHERE play_id = 'p-save'"), "renewed");
+    ck_assert_str_eq(scalar("SELECT saves||'/'||losses FROM outcome_band_stats WHERE tier = 'critical'"), "1/0");
+    ck_assert_str_eq(scalar("SELECT count(*) FROM outcome_records"), "2");
+    ck_assert_uint_eq(json_array_size(emitted), 1);
+}
+END_TEST
+
+START_TEST(losses_lower_the_threshold)
+{
+    apply(outcome("o-1", "play", "churned", "p-save"));
+    ck_assert_uint_eq(json_array_size(emitted), 1);
+    ck_assert_double_eq(json_real_value(json_object_get(change(0), "new_threshold")), 73.5);
+    ck_assert_int_eq(json_integer_value(json_object_get(change(0), "losses")), 1);
+}
+END_TEST
+
+START_TEST(reassigned_and_blocked_close_the_play_but_do_not_count)
+{
+    json_t *batch[2] = {outcome("o-1", "play", "reassigned", "p-save"),
+                        outcome("o-2", "play", "blocked", "p-comp")};
+    apply_n(batch, 2);
+    ck_assert_str_eq(scalar("SELECT string_agg(play_id||':'||status, ',' ORDER BY play_id) FROM route_plays"
+                            " WHERE play_id IN ('p-save', 'p-comp')"), "p-comp:blocked,p-save:reassigned");
+    ck_assert_str_eq(scalar("SELECT count(*) FROM outcome_band_stats"), "0");
+    ck_assert_uint_eq(json_array_size(emitted), 0);
+}
+END_TEST
+
+START_TEST(threshold_equal_to_the_applied_one_is_not_emitted_again)
+{
+    exec_ok("CREATE TABLE score_thresholds (score_kind text, tier text, threshold double precision,"
+            " change_id text, PRIMARY KEY (score_kind, tier))");
+    exec_ok("INSERT INTO score_thresholds VALUES ('renewal_risk', 'critical', 76.5, 'earlier')");
+    apply(outcome("o-1", "play", "renewed", "p-save"));
+    ck_assert_uint_eq(json_array_size(emitted), 0);
+    ck_assert_str_eq(scalar("SELECT saves FROM outcome_band_stats WHERE tier = 'critical'"), "1");
+}
+END_TEST
+
+START_TEST(old_threshold_is_the_one_revos_score_applies)
+{
+    exec_ok("CREATE TABLE score_thresholds (score_kind text, tier text, threshold double precision,"
+            " change_id text, PRIMARY KEY (score_kind, tier))");
+    exec_ok("INSERT INTO score_thresholds VALUES ('renewal_risk', 'critical', 78, 'earlier')");
+    apply(outcome("o-1", "play", "renewed", "p-save"));
+    ck_assert_uint_eq(json_array_size(emitted), 1);
+    ck_assert_double_eq(json_real_value(json_object_get(change(0), "old_threshold")), 78.0);
+    ck_assert_double_eq(json_real_value(json_object_get(change(0), "new_threshold")), 76.5);
+}
+END_TEST
+
+START_TEST(without_score_thresholds_the_last_emitted_is_current)
+{
+    apply(outcome("o-1", "play", "renewed", "p-save"));
+    apply(outcome("o-2", "play", "renewed", "p-other")); /* s = 2: r = 3/4 -> 77.5 */
+    ck_assert_uint_eq(json_array_size(emitted), 2);
+    ck_assert_double_eq(json_real_value(json_object_get(change(1), "old_threshold")), 76.5);
+    ck_assert_double_eq(json_real_value(json_object_get(change(1), "new_threshold")), 77.5);
+    ck_assert_str_eq(json_string_value(json_object_get(change(1), "change_id")), "o-2:critical");
+}
+END_TEST
+
+START_TEST(band_without_base_threshold_is_counted_not_tuned)
+{
+    json_object_set_new(config, "scoring", json_object());
+    apply(outcome("o-1", "play", "renewed", "p-save"));
+    ck_assert_uint_eq(json_array_size(emitted), 0);
+    ck_assert_str_eq(scalar("SELECT saves FROM outcome_band_stats WHERE tier = 'critical'"), "1");
+}
+END_TEST
+
+/* ==== CRM renewals ==== */
+
+START_TEST(crm_renewal_closes_every_open_play_of_the_account)
+{
+    apply(outcome("crm-1", "crm_renewal", "churned", "acct-001"));
+    ck_assert_str_eq(scalar("SELECT string_agg(play_id||':'||status, ',' ORDER BY play_id) FROM route_plays"),
+                     "p-comp:churned,p-old:churned,p-other:open,p-save:churned");
+    ck_assert_str_eq(scalar("SELECT string_agg(outcome_id||':'||coalesce(play_id, '-')||':'||coalesce(band, '-'),"
+                            " ',' ORDER BY outcome_id) FROM outcome_records"),
+                     "crm-1:-:-,crm-1:p-comp:p-comp:high,crm-1:p-save:p-save:critical");
+    ck_assert_str_eq(scalar("SELECT string_agg(tier||':'||saves||'/'||losses, ',' ORDER BY tier)"
+                            " FROM outcome_band_stats"), "critical:0/1,high:0/1");
+}
+END_TEST
+
+START_TEST(crm_renewal_tunes_each_band_it_touched)
+{
+    apply(outcome("crm-1", "crm_renewal", "churned", "acct-001"));
+    ck_assert_uint_eq(json_array_size(emitted), 2);
+    /* plays in id order: p-comp (high) then p-save (critical) */
+    ck_assert_str_eq(json_string_value(json_object_get(change(0), "change_id")), "crm-1:high");
+    ck_assert_double_eq(json_real_value(json_object_get(change(0), "old_threshold")), 60.0);
+    ck_assert_double_eq(json_real_value(json_object_get(change(0), "new_threshold")), 58.5);
+    ck_assert_str_eq(json_string_value(json_object_get(change(1), "change_id")), "crm-1:critical");
+    ck_assert_double_eq(json_real_value(json_object_get(change(1), "new_threshold")), 73.5);
+}
+END_TEST
+
+START_TEST(crm_renewal_without_open_plays_is_recorded_only)
+{
+    apply(outcome("crm-1", "crm_renewal", "renewed", "acct-999"));
+    ck_assert_str_eq(scalar("SELECT kind||'/'||result||'/'||account_id FROM outcome_records"),
+                     "crm_renewal/renewed/acct-999");
+    ck_assert_uint_eq(json_array_size(emitted), 0);
+    ck_assert_uint_eq(json_array_size(rejected), 0);
+}
+END_TEST
+
+/* ==== Acks and tasks ==== */
+
+START_TEST(ack_records_the_page_acknowledgement_once)
+{
+    json_t *ack = outcome("a-1", "ack", "acknowledged", "p-save:0:u-ae");
+    json_object_set_new(ack, "actor", json_string("u-ae"));
+    apply(ack);
+    ck_assert_str_eq(scalar("SELECT acked_by||'/'||(acked_at = to_timestamp(1787994000))||'/'||outcome_id"
+                            " FROM page_acks"), "u-ae/true/a-1");
+    ck_assert_str_eq(scalar("SELECT account_id||'/'||play_id||'/'||page_id FROM outcome_records"),
+                     "acct-001/p-save/p-save:0:u-ae");
+    apply(outcome("a-2", "ack", "acknowledged", "p-save:0:u-ae")); /* a second ack */
+    ck_assert_str_eq(scalar("SELECT count(*)||'/'||min(outcome_id) FROM page_acks"), "1/a-1");
+    ck_assert_str_eq(scalar("SELECT status FROM route_plays WHERE play_id = 'p-save'"), "open");
+}
+END_TEST
+
+START_TEST(ack_for_an_unknown_page_is_rejected)
+{
+    apply(outcome("a-1", "ack", "acknowledged", "no-such-page"));
+    ck_assert_uint_eq(json_array_size(rejected), 1);
+    ck_assert_str_eq(reason(0), "ack for unknown page_id 'no-such-page'");
+    ck_assert_str_eq(scalar("SELECT count(*) FROM outcome_records"), "0");
+}
+END_TEST
+
+START_TEST(task_outcome_sets_the_task_status_and_note)
+{
+    json_t *o = outcome("t-1", "task", "blocked", "p-save:executive_sponsor_call");
+    json_object_set_new(o, "note", json_string("sponsor on leave until May"));
+    apply(o);
+    ck_assert_str_eq(scalar("SELECT status||'/'||result FROM route_tasks"),
+                     "blocked/sponsor on leave until May");
+    ck_assert_str_eq(scalar("SELECT play_id FROM outcome_records"), "p-save");
+    ck_assert_str_eq(scalar("SELECT status FROM route_plays WHERE play_id = 'p-save'"), "open");
+    ck_assert_uint_eq(json_array_size(emitted), 0);
+}
+END_TEST
+
+/* ==== Rejections ==== */
+
+START_TEST(done_is_rejected_with_the_valid_results)
+{
+    apply(outcome("o-1", "play", "done", "p-save"));
+    ck_assert_uint_eq(json_array_size(rejected), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(rejected, 0), "cls")), "validation");
+    ck_assert_str_eq(reason(0), "outcome result 'done' is not valid: expected one of renewed, churned, "
+                                "expanded, lost, reassigned, blocked");
+    ck_assert_str_eq(scalar("SELECT status FROM route_plays WHERE play_id = 'p-save'"), "open");
+    ck_assert_str_eq(scalar("SELECT count(*) FROM outcome_records"), "0");
+}
+END_TEST
+
+START_TEST(unknown_play_or_task_is_rejected_and_the_batch_goes_on)
+{
+    json_t *batch[3] = {outcome("o-1", "play", "renewed", "p-nope"),
+                        outcome("o-2", "task", "renewed", "t-nope"),
+                        outcome("o-3", "play", "renewed", "p-save")};
+    apply_n(batch, 3);
+    ck_assert_uint_eq(json_array_size(rejected), 2);
+    ck_assert_str_eq(reason(0), "outcome for unknown play_id 'p-nope'");
+    ck_assert_str_eq(reason(1), "outcome for unknown task_id 't-nope'");
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(rejected, 1), "offset")), 1);
+    ck_assert_str_eq(scalar("SELECT string_agg(outcome_id, ',') FROM outcome_records"), "o-3");
+    ck_assert_uint_eq(json_array_size(emitted), 1);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("outcome_pg");
+    TCase *p = tcase_create("plays");
+    tcase_add_checked_fixture(p, setup, teardown);
+    tcase_set_timeout(p, 60);
+    tcase_add_test(p, renewed_play_is_closed_and_recorded_in_its_band);
+    tcase_add_test(p, walkthrough_renewed_tunes_critical_from_75_to_76_5);
+    tcase_add_test(p, redelivered_outcome_changes_nothing);
+    tcase_add_test(p, second_outcome_for_a_closed_play_is_recorded_without_effect);
+    tcase_add_test(p, losses_lower_the_threshold);
+    tcase_add_test(p, reassigned_and_blocked_close_the_play_but_do_not_count);
+    tcase_add_test(p, threshold_equal_to_the_applied_one_is_not_emitted_again);
+    tcase_add_test(p, old_threshold_is_the_one_revos_score_applies);
+    tcase_add_test(p, without_score_thresholds_the_last_emitted_is_current);
+    tcase_add_test(p, band_without_base_threshold_is_counted_not_tuned);
+    suite_add_tcase(s, p);
+    TCase *c = tcase_create("crm");
+    tcase_add_checked_fixture(c, setup, teardown);
+    tcase_set_timeout(c, 60);
+    tcase_add_test(c, crm_renewal_closes_every_open_play_of_the_account);
+    tcase_add_test(c, crm_renewal_tunes_each_band_it_touched);
+    tcase_add_test(c, crm_renewal_without_open_plays_is_recorded_only);
+    suite_add_tcase(s, c);
+    TCase *a = tcase_create("acks_tasks");
+    tcase_add_checked_fixture(a, setup, teardown);
+    tcase_set_timeout(a, 60);
+    tcase_add_test(a, ack_records_the_page_acknowledgement_once);
+    tcase_add_test(a, ack_for_an_unknown_page_is_rejected);
+    tcase_add_test(a, task_outcome_sets_the_task_status_and_note);
+    suite_add_tcase(s, a);
+    TCase *r = tcase_create("rejections");
+    tcase_add_checked_fixture(r, setup, teardown);
+    tcase_set_timeout(r, 60);
+    tcase_add_test(r, done_is_rejected_with_the_valid_results);
+    tcase_add_test(r, unknown_play_or_task_is_rejected_and_the_batch_goes_on);
+    suite_add_tcase(s, r);
+    return s;
+}
+
+int main(void)
+{
+    revos_log_init("test_outcome_pg", REVOS_LOG_ERROR);
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
