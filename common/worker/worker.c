@@ -20,6 +20,7 @@
 
 #include "http/metrics.h"
 #include "http/ops_server.h"
+#include "http/webhook.h"
 #include "kafka/kafka.h"
 #include "log/log.h"
 #include "pg/pg.h"
@@ -129,9 +130,11 @@ static void assign_partitions(worker *w, rd_kafka_t *rk, rd_kafka_topic_partitio
             op->stored = tp->offset; /* revos_offsets_load put the stored value here */
             tp->offset = op->stored >= 0 ? op->stored : RD_KAFKA_OFFSET_BEGINNING;
         }
-        revos_log_info("assigned %s[%d] from %s%lld", tp->topic, (int)tp->partition,
-                       op->stored >= 0 ? "stored offset " : "the beginning",
-                       (long long)(op->stored >= 0 ? op->stored : 0));
+        if (op->stored >= 0)
+            revos_log_info("assigned %s[%d] from stored offset %lld", tp->topic,
+                           (int)tp->partition, (long long)op->stored);
+        else
+            revos_log_info("assigned %s[%d]", tp->topic, (int)tp->partition);
     }
     rd_kafka_error_t *error = NULL;
     if (cooperative)
@@ -698,6 +701,12 @@ int revos_worker_run(const revos_worker_def *def, int argc, char **argv)
                    revos_settings_get(&w->settings, "REVOS_KAFKA_BROKERS", "127.0.0.1:39092"), dsn,
                    w->prefix);
 
+    if (revos_http_global_init(&err) != REVOS_OK) {
+        revos_log_error("cannot start: %s", err.msg);
+        revos_settings_free(&w->settings);
+        free(w);
+        return 1;
+    }
     w->metrics = revos_metrics_new();
     long port = revos_settings_get_long(&w->settings, "REVOS_HTTP_PORT", def->default_http_port);
     revos_status st = w->metrics ? REVOS_OK : REVOS_ERR_FATAL;
@@ -730,5 +739,6 @@ int revos_worker_run(const revos_worker_def *def, int argc, char **argv)
         code = 0;
     shutdown_worker(w);
     free(w);
+    revos_http_global_cleanup();
     return code;
 }

@@ -104,7 +104,11 @@ json.dump(doc, open(path, "w"), indent=2)
 PY
 }
 
-e2e_produce_phase() { # DIR PHASE
+e2e_produce_phase() { # DIR PHASE: in event-time order across topics when mixed.tsv exists
+    if [ -e "$1/$2.mixed.tsv" ]; then
+        "$REVOS_BIN_DIR/revosctl" produce - "$1/$2.mixed.tsv" >&2
+        return
+    fi
     local f topic
     for f in "$1/$2".*.jsonl; do
         [ -e "$f" ] || continue

@@ -30,18 +30,29 @@ def iso(t):
 
 
 class Writer:
+    """One file per phase and topic, plus <phase>.mixed.tsv: every record of
+    the phase as "<topic>\t<json>" in event-time order, for `revosctl
+    produce -`, so sources arrive interleaved as they would in life."""
+
     def __init__(self, out):
         self.out = out
         self.files = {}
+        self.mixed = {}
 
-    def add(self, phase, topic, record):
+    def add(self, phase, topic, record, t):
+        line = json.dumps(record, separators=(",", ":"))
         name = os.path.join(self.out, f"{phase}.{topic}.jsonl")
-        self.files.setdefault(name, []).append(json.dumps(record, separators=(",", ":")))
+        self.files.setdefault(name, []).append(line)
+        self.mixed.setdefault(phase, []).append((t, len(self.mixed.get(phase, [])), topic, line))
 
     def close(self):
         for name, lines in self.files.items():
             with open(name, "w") as f:
                 f.write("\n".join(lines) + "\n")
+        for phase, rows in self.mixed.items():
+            with open(os.path.join(self.out, f"{phase}.mixed.tsv"), "w") as f:
+                for _, _, topic, line in sorted(rows):
+                    f.write(f"{topic}\t{line}\n")
 
 
 def cdc(entity, record_id, change, t, seq, fields, changed=()):
@@ -98,20 +109,20 @@ def main():
     # ---- phase 1: who the customer is
     w.add("phase1", "raw.salesforce", cdc("Account", acct, "CREATE", t0, seq, {
         "Name": a.name, "Type": "Customer - District", "Website": f"https://www.{a.domain}",
-        "OwnerId": ae, "CSM__c": csm, "CSM_Lead__c": csm_lead, "Industry": "Education"}))
+        "OwnerId": ae, "CSM__c": csm, "CSM_Lead__c": csm_lead, "Industry": "Education"}), t0)
     seq += 1
     w.add("phase1", "raw.salesforce", cdc("Contact", contact, "CREATE", t0 + timedelta(minutes=1), seq, {
         "AccountId": acct, "Name": {"FirstName": "Maria", "LastName": "Lopez", "Salutation": None},
-        "Email": champion_email, "Title": "Director of Instructional Technology"}))
+        "Email": champion_email, "Title": "Director of Instructional Technology"}), t0 + timedelta(minutes=1))
     seq += 1
     close_date = t0.replace(hour=0) + a.renewal_day * DAY
     w.add("phase1", "raw.salesforce", cdc("Opportunity", opp, "CREATE", t0 + timedelta(minutes=2), seq, {
         "AccountId": acct, "Name": f"{a.name} - Renewal", "StageName": "Renewal Pending",
         "Amount": a.arr, "CloseDate": ms(close_date), "Type": "Renewal", "IsClosed": False,
-        "IsWon": False, "OwnerId": ae, "Probability": 90}))
+        "IsWon": False, "OwnerId": ae, "Probability": 90}), t0 + timedelta(minutes=2))
     seq += 1
     w.add("phase1", "raw.salesforce", cdc("OpportunityContactRole", role, "CREATE", t0 + timedelta(minutes=3), seq, {
-        "OpportunityId": opp, "ContactId": contact, "Role": "Champion", "IsPrimary": True}))
+        "OpportunityId": opp, "ContactId": contact, "Role": "Champion", "IsPrimary": True}), t0 + timedelta(minutes=3))
     seq += 1
     w.add("phase1", "raw.zendesk", {
         "type": "zen:event-type:organization.created", "account_id": 88888888,
@@ -119,13 +130,13 @@ def main():
         "zendesk_event_version": "2022-11-06", "subject": f"zen:organization:{zorg}",
         "detail": {"id": str(zorg), "name": a.name, "external_id": acct,
                    "domain_names": [a.domain], "created_at": iso(t0), "updated_at": iso(t0)},
-        "event": {}})
+        "event": {}}, t0 + timedelta(minutes=4))
     w.add("phase1", "raw.segment", {
         "type": "group", "messageId": f"grp-{tag}-0", "userId": f"{tag}-admin",
         "groupId": group, "timestamp": iso(t0 + timedelta(minutes=5)),
         "traits": {"name": a.name, "website": f"https://{a.domain}",
                    "salesforce_account_id": acct, "plan": "district"},
-        "context": {"library": {"name": "analytics-node", "version": "6.2.0"}}})
+        "context": {"library": {"name": "analytics-node", "version": "6.2.0"}}}, t0 + timedelta(minutes=5))
 
     # ---- phases 2 and 3: behaviour over time
     def track(phase, day, n):
@@ -136,7 +147,7 @@ def main():
                 "messageId": f"trk-{tag}-{day}-{i}", "userId": f"{tag}-teacher-{i % 25}",
                 "timestamp": iso(t), "receivedAt": iso(t + timedelta(seconds=2)),
                 "properties": {"course": f"grade-{i % 12 + 1}"},
-                "context": {"groupId": group, "library": {"name": "analytics.js", "version": "2.11.1"}}})
+                "context": {"groupId": group, "library": {"name": "analytics.js", "version": "2.11.1"}}}, t)
 
     def ticket(phase, day, n, priority):
         t = t0 + day * DAY + timedelta(hours=3)
@@ -149,7 +160,7 @@ def main():
                        "organization_id": str(zorg), "requester_id": "8800" + str(n),
                        "created_at": iso(t), "updated_at": iso(t), "via": {"channel": "web"},
                        "tags": ["district"]},
-            "event": {}})
+            "event": {}}, t)
 
     def nps(phase, day, score, email, comment):
         t = t0 + day * DAY + timedelta(hours=5)
@@ -161,7 +172,7 @@ def main():
                                "survey_type": "nps", "score": score, "comment": comment,
                                "permalink": "https://delighted.com/r/example", "created_at": int(t.timestamp()),
                                "updated_at": int(t.timestamp()), "person_properties": None,
-                               "notes": [], "tags": [], "additional_answers": []}})
+                               "notes": [], "tags": [], "additional_answers": []}}, t)
         else:
             stamp = t.strftime("%Y-%m-%d %H:%M:%S +0000")
             w.add(phase, "raw.nps", {
@@ -170,7 +181,7 @@ def main():
                              "score": str(score), "origin_url": f"https://app.example.com/{tag}",
                              "ip_address": "0.0.0.0", "id": f"wr-{tag}-{day}", "external_id": None,
                              "excluded_from_calculations": "false", "end_user_properties": None,
-                             "end_user_id": f"eu-{day}", "email": email, "created_at": stamp}})
+                             "end_user_id": f"eu-{day}", "email": email, "created_at": stamp}}, t)
 
     for day in range(0, 60):
         track("phase2", day, a.usage_per_day)
@@ -185,7 +196,7 @@ def main():
         n = int(round(total)) - int(round(total - per_day_after))
         track("phase3", day, n)
     w.add("phase3", "raw.salesforce", cdc("OpportunityContactRole", role, "UPDATE",
-                                           t0 + 70 * DAY, 100, {"Role": "Business User"}, ["Role"]))
+                                           t0 + 70 * DAY, 100, {"Role": "Business User"}, ["Role"]), t0 + 70 * DAY)
     for day in (61, 64, 67, 70, 73, 76, 79, 82, 85):
         ticket("phase3", day, 1, "high")
     nps("phase3", 80, a.nps_after, f"jordan.kim@{a.domain}", "Rostering keeps failing and support is slow")
@@ -194,7 +205,7 @@ def main():
         won = a.close == "won"
         w.add("close", "raw.salesforce", cdc("Opportunity", opp, "UPDATE", t0 + 95 * DAY, 200, {
             "StageName": "Closed Won" if won else "Closed Lost", "IsClosed": True, "IsWon": won},
-            ["StageName", "IsClosed", "IsWon"]))
+            ["StageName", "IsClosed", "IsWon"]), t0 + 95 * DAY)
     w.close()
     print(json.dumps({"account": acct, "opportunity": opp, "contact": contact, "ae": ae, "csm": csm,
                       "csm_lead": csm_lead, "domain": a.domain}))

@@ -18,7 +18,7 @@ trap 'e2e_stop_all' EXIT
 python3 "$here/scenario.py" --out "$root/events" --tag aaa --sf-account 001Dn00000AAAAAAA --domain aaa.example.org --usage-per-day 12 >/dev/null
 for t in bbb ccc ddd eee; do
     python3 "$here/scenario.py" --out "$root/events-$t" --tag "$t" --sf-account "001Dn00000${t^^}AAAA" --domain "$t.example.org" --usage-per-day 12 >/dev/null
-    for f in "$root/events-$t"/*.jsonl; do cat "$f" >>"$root/events/$(basename "$f")"; done
+    for f in "$root/events-$t"/*.jsonl "$root/events-$t"/*.tsv; do cat "$f" >>"$root/events/$(basename "$f")"; done
 done
 cat "$root/events/phase2.raw.segment.jsonl" "$root/events/phase3.raw.segment.jsonl" >"$root/usage.jsonl"
 total=$(wc -l <"$root/usage.jsonl")

@@ -8,6 +8,8 @@
  * revos_outcome_apply through a recording revos_outcome_io, one transaction
  * per batch like the worker loop. Fails without REVOS_PG_DSN. */
 #include <check.h>
+#include <errno.h>
+#include <signal.h>
 #include <jansson.h>
 #include <libpq-fe.h>
 #include <stdarg.h>
@@ -95,12 +97,30 @@ static void fake_count(void *ctx, const char *metric, const char *help, int64_t 
     json_object_set_new(counters, metric, json_integer(before + n));
 }
 
+/* Drops the schemas of earlier runs whose process is gone (a failed test
+ * skips its teardown). */
+static void drop_stale_schemas(void)
+{
+    PGresult *res = PQexec(pg, "SELECT nspname FROM pg_namespace WHERE nspname LIKE 't\\_outcome\\_%'");
+    for (int i = 0; PQresultStatus(res) == PGRES_TUPLES_OK && i < PQntuples(res); i++) {
+        const char *name = PQgetvalue(res, i, 0);
+        long pid = strtol(name + strlen("t_outcome_"), NULL, 10);
+        if (pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+            char sql[128];
+            snprintf(sql, sizeof sql, "DROP SCHEMA IF EXISTS %s CASCADE", name);
+            PQclear(PQexec(pg, sql));
+        }
+    }
+    PQclear(res);
+}
+
 static void setup(void)
 {
     const char *dsn = getenv("REVOS_PG_DSN");
     ck_assert_msg(dsn != NULL && *dsn != '\0', "REVOS_PG_DSN is not set (deploy/local/up --pg-only)");
     pg = PQconnectdb(dsn);
     ck_assert_msg(PQstatus(pg) == CONNECTION_OK, "connect: %s", PQerrorMessage(pg));
+    drop_stale_schemas();
     snprintf(schema, sizeof schema, "t_outcome_%d", (int)getpid());
     char sql[512];
     snprintf(sql, sizeof sql, "SET client_min_messages = warning; DROP SCHEMA IF EXISTS %s CASCADE;"

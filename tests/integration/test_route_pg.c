@@ -8,6 +8,8 @@
  * one transaction per call like the worker loop. Fails without
  * REVOS_PG_DSN. */
 #include <check.h>
+#include <errno.h>
+#include <signal.h>
 #include <jansson.h>
 #include <libpq-fe.h>
 #include <stdarg.h>
@@ -34,6 +36,8 @@ static json_t *rejected;  /* [{offset, cls, reason}] */
 static json_t *posted;    /* [{url, secret, format, page}] */
 static json_t *counters;  /* {metric: n} */
 static revos_status script[64]; /* what the next posts return; OK after the end */
+static int post_sleep_ms;       /* how long each post takes */
+static int64_t post_budget_ms;  /* io.post_budget_ms */
 static size_t n_script, script_pos;
 static int64_t t0;        /* wall clock at setup, ms */
 
@@ -130,6 +134,8 @@ static revos_status fake_post(void *ctx, const revos_route_destination *dest, co
 {
     (void)ctx;
     (void)now_unix;
+    if (post_sleep_ms > 0)
+        usleep((useconds_t)post_sleep_ms * 1000);
     json_array_append_new(posted, json_pack("{s:s, s:s?, s:s, s:O}", "url", dest->url, "secret",
                                             dest->secret, "format", dest->format, "page", page));
     revos_status st = script_pos < n_script ? script[script_pos++] : REVOS_OK;
@@ -143,6 +149,7 @@ static revos_route_io io(void)
     revos_route_io x = {
         .pg = pg, .config = config, .config_version = 7, .settings = &settings, .ctx = NULL,
         .emit = fake_emit, .reject = fake_reject, .count = fake_count, .post = fake_post,
+        .post_budget_ms = post_budget_ms,
     };
     return x;
 }
@@ -157,12 +164,30 @@ static void use_settings(const char *url)
     ck_assert_int_eq(revos_settings_parse(&settings, 3, argv, &err), REVOS_OK);
 }
 
+/* Drops the schemas of earlier runs whose process is gone (a failed test
+ * skips its teardown). */
+static void drop_stale_schemas(void)
+{
+    PGresult *res = PQexec(pg, "SELECT nspname FROM pg_namespace WHERE nspname LIKE 't\\_route\\_%'");
+    for (int i = 0; PQresultStatus(res) == PGRES_TUPLES_OK && i < PQntuples(res); i++) {
+        const char *name = PQgetvalue(res, i, 0);
+        long pid = strtol(name + strlen("t_route_"), NULL, 10);
+        if (pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+            char sql[128];
+            snprintf(sql, sizeof sql, "DROP SCHEMA IF EXISTS %s CASCADE", name);
+            PQclear(PQexec(pg, sql));
+        }
+    }
+    PQclear(res);
+}
+
 static void setup(void)
 {
     const char *dsn = getenv("REVOS_PG_DSN");
     ck_assert_msg(dsn != NULL && *dsn != '\0', "REVOS_PG_DSN is not set (deploy/local/up --pg-only)");
     pg = PQconnectdb(dsn);
     ck_assert_msg(PQstatus(pg) == CONNECTION_OK, "connect: %s", PQerrorMessage(pg));
+    drop_stale_schemas();
     snprintf(schema, sizeof schema, "t_route_%d", (int)getpid());
     char sql[512];
     snprintf(sql, sizeof sql, "SET client_min_messages = warning; DROP SCHEMA IF EXISTS %s CASCADE;"
@@ -180,6 +205,8 @@ static void setup(void)
     posted = json_array();
     counters = json_object();
     n_script = script_pos = 0;
+    post_sleep_ms = 0;
+    post_budget_ms = 0;
     t0 = wall_ms() + 1000;
 }
 
@@ -628,6 +655,21 @@ START_TEST(page_fails_after_ten_attempts)
 }
 END_TEST
 
+START_TEST(slow_destination_spreads_pages_over_ticks_within_the_budget)
+{
+    process(walkthrough()); /* four pages */
+    post_sleep_ms = 300;
+    post_budget_ms = 500;
+    tick(t0);
+    ck_assert_uint_eq(json_array_size(posted), 2); /* started at 0 and 300 ms */
+    ck_assert_str_eq(scalar("SELECT string_agg(status||'/'||attempts, ',' ORDER BY status)"
+                            " FROM route_pages"), "pending/0,pending/0,sent/1,sent/1");
+    tick(t0 + 1000);
+    ck_assert_uint_eq(json_array_size(posted), 4);
+    ck_assert_str_eq(scalar("SELECT string_agg(DISTINCT status, ',') FROM route_pages"), "sent");
+}
+END_TEST
+
 START_TEST(refused_page_fails_at_once)
 {
     process(update("s-1", "critical", "critical", "nps_drop:info"));
@@ -820,6 +862,7 @@ static Suite *suite(void)
     tcase_add_test(p, json_page_without_a_secret_waits_with_the_reason);
     tcase_add_test(p, failed_post_is_retried_after_1s_then_2s);
     tcase_add_test(p, page_fails_after_ten_attempts);
+    tcase_add_test(p, slow_destination_spreads_pages_over_ticks_within_the_budget);
     tcase_add_test(p, refused_page_fails_at_once);
     tcase_add_test(p, missing_destination_keeps_the_page_pending_with_the_reason);
     suite_add_tcase(s, p);

@@ -57,6 +57,9 @@ static int type_for(const char *suffix)
 }
 
 /* Raw topics carry each source's JSON; one line of FILE is one record. With
+ * TOPIC "-" each line is "<topic suffix><TAB><record>", so records for
+ * several topics are produced in the file's order (a scenario in event-time
+ * order). With
  * --avro each line is a JSON record encoded as the topic's Avro type (for
  * tests and repairs: nothing is validated beyond the schema). */
 int cmd_produce(const revos_settings *s, const char *topic_suffix, const char *file)
@@ -75,6 +78,7 @@ int cmd_produce(const revos_settings *s, const char *topic_suffix, const char *f
             fclose(in);
         return 1;
     }
+    int per_line_topic = strcmp(topic_suffix, "-") == 0;
     char topic[256];
     revos_settings_topic(s, topic_suffix, topic, sizeof topic);
     const char *key = revos_settings_get(s, "REVOS_KEY", NULL);
@@ -98,6 +102,18 @@ int cmd_produce(const revos_settings *s, const char *topic_suffix, const char *f
             line[--len] = '\0';
         if (len == 0)
             continue;
+        if (per_line_topic) {
+            char *tab = memchr(line, '\t', (size_t)len);
+            if (tab == NULL || tab == line || (size_t)(tab - line) > 128) {
+                fprintf(stderr, "revosctl: line %ld: expected <topic><TAB><record>\n", produced + 1);
+                code = 1;
+                break;
+            }
+            *tab = '\0';
+            revos_settings_topic(s, line, topic, sizeof topic);
+            len -= (ssize_t)(tab + 1 - line);
+            memmove(line, tab + 1, (size_t)len + 1);
+        }
         uint8_t *encoded = NULL;
         size_t encoded_len = 0;
         if (codec != NULL) {
@@ -133,7 +149,7 @@ int cmd_produce(const revos_settings *s, const char *topic_suffix, const char *f
                 (long long)(produced - stats.delivered), produced, stats.last_error);
         code = 1;
     } else if (code == 0) {
-        printf("produced %ld records to %s\n", produced, topic);
+        printf("produced %ld records to %s\n", produced, per_line_topic ? "their topics" : topic);
     }
     rd_kafka_destroy(rk);
     if (codec != NULL)

@@ -758,7 +758,8 @@ revos_status revos_route_config_check(const json_t *config, revos_err *err)
         const json_t *owners = json_object_get(entry, "owners");
         if (!json_is_array(owners) || json_array_size(owners) == 0 ||
             json_array_size(owners) > REVOS_ROUTE_MAX_OWNERS)
-            return revos_reject(err, "config", "routing.matrix[%zu] %s/%s: owners must list 1 to %d roles",
+            return revos_reject(err, "config",
+                                "routing.matrix[%zu] %s/%s: owners must list 1 to %d roles",
                                 i, trigger, severity, REVOS_ROUTE_MAX_OWNERS);
         const json_t *play = json_object_get(entry, "play");
         if (play != NULL && !json_is_null(play)) {
@@ -770,18 +771,22 @@ revos_status revos_route_config_check(const json_t *config, revos_err *err)
                                     i, trigger, severity, play_name ? play_name : "?");
             if (!play_accepts(def, trigger, severity))
                 return revos_reject(err, "config",
-                                    "routing.matrix[%zu] %s/%s: play %s's entry criteria do not accept it",
+                                    "routing.matrix[%zu] %s/%s: play %s's entry criteria do "
+                                    "not accept it",
                                     i, trigger, severity, play_name);
         }
         const json_t *levels = json_object_get(entry, "escalation");
         if (levels != NULL && !json_is_array(levels))
-            return revos_reject(err, "config", "routing.matrix[%zu]: escalation must be an array of role lists", i);
+            return revos_reject(err, "config",
+                                "routing.matrix[%zu]: escalation must be an array of role lists",
+                                i);
         size_t k;
         const json_t *level;
         json_array_foreach(levels, k, level) {
             if (!json_is_array(level) || json_array_size(level) > REVOS_ROUTE_MAX_OWNERS)
                 return revos_reject(err, "config",
-                                    "routing.matrix[%zu]: escalation[%zu] must be an array of roles", i, k);
+                                    "routing.matrix[%zu]: escalation[%zu] must be an array "
+                                    "of roles", i, k);
         }
     }
     return REVOS_OK;

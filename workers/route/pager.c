@@ -134,6 +134,13 @@ static const char *owner_secret(const revos_route_io *io, const char *owner_id,
     return secret != NULL && *secret != '\0' ? secret : NULL;
 }
 
+static int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static revos_status send_due(const revos_route_io *io, int64_t now_ms, const char *now,
                              revos_err *err)
 {
@@ -158,7 +165,14 @@ static revos_status send_due(const revos_route_io *io, int64_t now_ms, const cha
 
     json_t *results = json_array();
     int64_t sent = 0, retried = 0, failed = 0;
+    int64_t budget = io->post_budget_ms > 0 ? io->post_budget_ms : REVOS_PAGER_POST_BUDGET_MS;
+    int64_t started = monotonic_ms();
     for (int i = 0; results != NULL && i < n; i++) {
+        if (monotonic_ms() - started >= budget) {
+            revos_log_info("paging budget of %lld ms spent; %d page(s) wait for the next tick",
+                           (long long)budget, n - i);
+            break;
+        }
         const char *page_id = PQgetvalue(res, i, 0);
         int attempts = atoi(PQgetvalue(res, i, 3)) + 1;
         int64_t sla = strtoll(PQgetvalue(res, i, 4), NULL, 10);
@@ -176,13 +190,14 @@ static revos_status send_due(const revos_route_io *io, int64_t now_ms, const cha
         if (body == NULL) {
             posted = revos_fail(&why, REVOS_ERR_INPUT, "stored page body is not JSON");
         } else if (dest.url == NULL) {
-            posted = revos_fail(&why, REVOS_ERR_RETRY,
-                                "no destination: set REVOS_PAGE_WEBHOOK_URL or the owner's webhook_url");
+            posted = revos_fail(&why, REVOS_ERR_RETRY, "no destination: set "
+                                "REVOS_PAGE_WEBHOOK_URL or the owner's webhook_url");
         } else if (dest.secret == NULL && strcmp(dest.format, "slack") != 0) {
-            posted = revos_fail(&why, REVOS_ERR_RETRY,
-                                strcmp(dest.format, "pagerduty") == 0
-                                    ? "no PagerDuty routing key: set the owner's secret_env"
-                                    : "no signing secret: set REVOS_PAGE_WEBHOOK_SECRET or the owner's secret_env");
+            posted = strcmp(dest.format, "pagerduty") == 0
+                         ? revos_fail(&why, REVOS_ERR_RETRY,
+                                      "no PagerDuty routing key: set the owner's secret_env")
+                         : revos_fail(&why, REVOS_ERR_RETRY, "no signing secret: set "
+                                      "REVOS_PAGE_WEBHOOK_SECRET or the owner's secret_env");
         } else {
             json_object_set_new(body, "ack_due_at", json_string(ack_due));
             posted = io->post(io->ctx, &dest, body, now_ms / 1000, &why);
@@ -216,6 +231,10 @@ static revos_status send_due(const revos_route_io *io, int64_t now_ms, const cha
     PQclear(res);
     if (results == NULL)
         return oom(err);
+    if (json_array_size(results) == 0) {
+        json_decref(results);
+        return REVOS_OK;
+    }
     st = exec_json(io->pg,
         "UPDATE route_pages p SET status = r.status, attempts = r.attempts,"
         " next_attempt_at = COALESCE(to_timestamp(r.next_ms / 1000), p.next_attempt_at),"

@@ -10,7 +10,9 @@
  *     pagerduty). The secret (json: HMAC key, pagerduty: routing key) is the
  *     setting named by the owner's "secret_env", else
  *     REVOS_PAGE_WEBHOOK_SECRET; a page without destination or needed
- *     secret is retried like a failed POST. Success: status sent, sent_at, ack_due_at
+ *     secret is retried like a failed POST. A tick starts no POST after
+ *     REVOS_PAGER_POST_BUDGET_MS of posting; the pages left wait, untouched,
+ *     for the next tick. Success: status sent, sent_at, ack_due_at
  *     = now + SLA. Failure: retry after 1 s, 2 s, 4 s ... (capped at 5 min);
  *     after 10 attempts, or when the destination refuses the page for good,
  *     status failed with ack_due_at = now, so the next level is paged at
@@ -42,6 +44,9 @@
 #define REVOS_PAGER_BATCH 50
 #define REVOS_PAGER_MAX_ATTEMPTS 10
 #define REVOS_PAGER_MAX_BACKOFF_MS (5 * 60 * 1000)
+/* A tick stops starting POSTs after this long (a dead endpoint must not
+ * stall the worker's poll loop); the rest go next tick. */
+#define REVOS_PAGER_POST_BUDGET_MS 10000
 
 /* Delay before the next attempt after `attempts` failed ones (>= 1):
  * 1 s x 2^(attempts-1), capped at 5 minutes. */

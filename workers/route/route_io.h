@@ -41,6 +41,9 @@ typedef struct revos_route_io {
      * is treated like RETRY. */
     revos_status (*post)(void *ctx, const revos_route_destination *dest, const json_t *page,
                          int64_t now_unix, revos_err *err);
+    /* How long one tick may spend posting (0: REVOS_PAGER_POST_BUDGET_MS);
+     * pages left over wait for the next tick, untouched. */
+    int64_t post_budget_ms;
 } revos_route_io;
 
 static inline void revos_route_io_count(const revos_route_io *io, const char *metric,

@@ -27,7 +27,10 @@ static revos_status post_page(void *ctx, const revos_route_destination *dest, co
                               int64_t now_unix, revos_err *err)
 {
     (void)ctx;
-    revos_webhook_target target = {.url = dest->url, .secret = dest->secret, .format = dest->format};
+    /* Short timeouts: the tick posts on the worker's main thread. */
+    revos_webhook_target target = {.url = dest->url, .secret = dest->secret,
+                                   .format = dest->format, .connect_timeout_ms = 2000,
+                                   .timeout_ms = 5000};
     return revos_webhook_post(&target, page, now_unix, err);
 }
 

@@ -291,7 +291,7 @@ static json_t *object_child(json_t *obj, const char *key)
 }
 
 static void score(const revos_score_rules *rules, json_t *state, const revos_score_signal *sig,
-                  const json_t *tuned, int64_t config_version, json_t *updates)
+                  const json_t *tuned, int64_t config_version, json_t *updates, json_t *latest)
 {
     revos_score_inputs inputs;
     revos_score_inputs_compute(&inputs, state, &rules->window);
@@ -312,6 +312,8 @@ static void score(const revos_score_rules *rules, json_t *state, const revos_sco
     for (size_t i = 0; i < rules->n_scores; i++) {
         const score_result *r = &results[i];
         json_t *last = json_object_get(emitted, r->def->kind);
+        if (latest != NULL) /* before "emitted" changes: last is borrowed from it */
+            json_array_append_new(latest, build_update(sig, r, last, config_version, ctx));
         if (should_emit(rules, r, last, raised[0] != '\0')) {
             const int carries = strcmp(r->def->kind, rules->derived_on) == 0;
             json_t *own_ctx = json_deep_copy(ctx);
@@ -336,6 +338,16 @@ revos_status revos_score_engine_apply(const revos_score_rules *rules, json_t *st
                                       int64_t config_version, json_t *updates,
                                       revos_score_outcome *outcome, revos_err *err)
 {
+    return revos_score_engine_apply_latest(rules, state, signal, tuned, config_version, updates,
+                                           NULL, outcome, err);
+}
+
+revos_status revos_score_engine_apply_latest(const revos_score_rules *rules, json_t *state,
+                                             const json_t *signal, const json_t *tuned,
+                                             int64_t config_version, json_t *updates,
+                                             json_t *latest, revos_score_outcome *outcome,
+                                             revos_err *err)
+{
     revos_score_signal sig;
     revos_status st = revos_score_signal_parse(signal, &sig, err);
     if (st != REVOS_OK)
@@ -350,7 +362,7 @@ revos_status revos_score_engine_apply(const revos_score_rules *rules, json_t *st
                                        .evidence_max = rules->evidence_max,
                                        .applied_max = rules->applied_max};
     revos_score_state_fold(state, &sig, &limits);
-    score(rules, state, &sig, tuned, config_version, updates);
+    score(rules, state, &sig, tuned, config_version, updates, latest);
     *outcome = REVOS_SCORE_APPLIED;
     return REVOS_OK;
 }

@@ -42,6 +42,16 @@ revos_status revos_score_engine_apply(const revos_score_rules *rules, json_t *st
                                       int64_t config_version, json_t *updates,
                                       revos_score_outcome *outcome, revos_err *err);
 
+/* As revos_score_engine_apply, and also appends to latest (when not NULL)
+ * one record per score kind as computed after this signal, emitted or not:
+ * the current value that "explain" shows, while updates carries only the
+ * moves worth publishing. */
+revos_status revos_score_engine_apply_latest(const revos_score_rules *rules, json_t *state,
+                                             const json_t *signal, const json_t *tuned,
+                                             int64_t config_version, json_t *updates,
+                                             json_t *latest, revos_score_outcome *outcome,
+                                             revos_err *err);
+
 /* The last computed value of a score kind in state, and its tier (NULL when
  * none); returns -1 when the kind was never computed. */
 int revos_score_engine_current(const json_t *state, const char *kind, double *value,

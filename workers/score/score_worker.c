@@ -117,7 +117,7 @@ typedef struct batch_work {
     json_t *dirty;       /* account_id -> state changed in this batch */
     json_t *tuned;       /* score_kind -> tier -> threshold */
     json_t *thresholds;  /* ThresholdChange records to store */
-    json_t *current;     /* ScoreUpdate records emitted, for score_current */
+    json_t *current;     /* latest computed record per account and kind, for score_current */
 } batch_work;
 
 static void work_free(batch_work *bw)
@@ -183,9 +183,9 @@ static revos_status apply_signal(score_worker *w, revos_batch *batch, const revo
     }
     json_t *updates = json_array();
     revos_score_outcome outcome;
-    revos_status st = revos_score_engine_apply(w->rules, state, msg->record, bw->tuned,
-                                               revos_batch_config_version(batch), updates, &outcome,
-                                               &why);
+    revos_status st = revos_score_engine_apply_latest(w->rules, state, msg->record, bw->tuned,
+                                                      revos_batch_config_version(batch), updates,
+                                                      bw->current, &outcome, &why);
     if (st == REVOS_ERR_INPUT) {
         json_decref(updates);
         revos_batch_reject(batch, msg, &why);
@@ -208,8 +208,6 @@ static revos_status apply_signal(score_worker *w, revos_batch *batch, const revo
         st = revos_batch_emit(batch, "scores", sig.account_id, REVOS_REC_SCORE_UPDATE, update, err);
         if (st == REVOS_ERR_INPUT) /* our record does not match its schema: a bug */
             st = revos_wrap(err, REVOS_ERR_FATAL, "emitting a ScoreUpdate");
-        if (st == REVOS_OK)
-            json_array_append(bw->current, (json_t *)update);
     }
     revos_batch_count(batch, "revos_score_signals_total", "Signals applied to account scores", 1);
     revos_batch_count(batch, "revos_score_updates_total", "ScoreUpdate records emitted",
