@@ -95,8 +95,6 @@ def same_scores(clean, killed):
     def load(path):
         seen = {}
         for r in lines(path):
-            if not r["trigger_signal_id"].startswith("sig:segment:trk-"):
-                continue  # phase-1 updates depend on how its sources interleaved
             prev = seen.get(r["score_id"])
             assert prev is None or prev == r, f"score {r['score_id']} emitted twice with different content"
             seen[r["score_id"]] = r

@@ -26,7 +26,7 @@ e2e_check() { # e2e_check "what" command...
 # Creates a fresh database for this run and points REVOS_PG_DSN at it.
 e2e_fresh_database() {
     local name=$1
-    psql "$REVOS_PG_DSN" -q -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" >/dev/null
+    PGOPTIONS="-c client_min_messages=warning" psql "$REVOS_PG_DSN" -q -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" >/dev/null
     export REVOS_PG_DSN="$REVOS_PG_DSN dbname=$name"
 }
 

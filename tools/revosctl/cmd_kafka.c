@@ -82,6 +82,7 @@ int cmd_produce(const revos_settings *s, const char *topic_suffix, const char *f
     char topic[256];
     revos_settings_topic(s, topic_suffix, topic, sizeof topic);
     const char *key = revos_settings_get(s, "REVOS_KEY", NULL);
+    const char *key_field = revos_settings_get(s, "REVOS_KEY_FIELD", NULL);
     int type = revos_settings_get(s, "REVOS_AVRO", NULL) != NULL ? type_for(topic_suffix) : -1;
     revos_avro *codec = NULL;
     if (revos_settings_get(s, "REVOS_AVRO", NULL) != NULL &&
@@ -129,8 +130,19 @@ int cmd_produce(const revos_settings *s, const char *topic_suffix, const char *f
                 break;
             }
         }
-        revos_status st = codec ? revos_kafka_produce(rk, topic, key, key ? strlen(key) : 0, encoded, encoded_len, &err)
-                                : revos_kafka_produce(rk, topic, key, key ? strlen(key) : 0, line, (size_t)len, &err);
+        const char *line_key = key;
+        char key_buf[512];
+        if (key_field != NULL) {
+            /* --key-field NAME: each record's own field is its key, so a
+             * replayed stream partitions exactly as the original did */
+            json_t *record = json_loadb(line, (size_t)len, 0, NULL);
+            const char *value = json_string_value(json_object_get(record, key_field));
+            snprintf(key_buf, sizeof key_buf, "%s", value ? value : "");
+            json_decref(record);
+            line_key = value ? key_buf : NULL;
+        }
+        revos_status st = codec ? revos_kafka_produce(rk, topic, line_key, line_key ? strlen(line_key) : 0, encoded, encoded_len, &err)
+                                : revos_kafka_produce(rk, topic, line_key, line_key ? strlen(line_key) : 0, line, (size_t)len, &err);
         free(encoded);
         if (st != REVOS_OK) {
             fprintf(stderr, "revosctl: %s\n", err.msg);

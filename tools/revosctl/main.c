@@ -6,7 +6,8 @@
  *   revosctl explain ACCOUNT [--json]
  *   revosctl ack PAGE_ID [--actor WHO]
  *   revosctl outcome PLAY_ID --result R [--note TEXT] [--actor WHO]
- *   revosctl produce TOPIC FILE      (one raw record per line, e.g. raw.nps)
+ *   revosctl produce TOPIC FILE [--avro] [--key K | --key-field NAME]
+ *                                    (one record per line; TOPIC "-": "<topic>\t<record>" lines)
  *   revosctl consume TOPIC [--max N] [--timeout-ms MS]   (Avro topics as JSON lines)
  *
  * Settings come from the same REVOS_* environment and flags as the workers. */
@@ -25,7 +26,7 @@ static int usage(void)
             "       revosctl explain ACCOUNT [--json]\n"
             "       revosctl ack PAGE_ID [--actor WHO]\n"
             "       revosctl outcome PLAY_ID --result renewed|churned|expanded|lost|reassigned|blocked\n"
-            "       revosctl produce TOPIC FILE\n"
+            "       revosctl produce TOPIC|- FILE [--avro] [--key K | --key-field NAME]\n"
             "       revosctl consume TOPIC [--max N] [--timeout-ms MS]\n");
     return 2;
 }
