@@ -118,7 +118,7 @@ START_TEST(test_contact_role_create_is_a_champion)
     expect_event(e, "sf:0002a3cb-44d1-6e70-b2a9-1f3c5d7e9a0b:1:00KHs000006MpLqMAK", SF,
                  "crm.contact_role", "create", INT64_C(1718900420000));
     expect_ids(e, "salesforce_opportunity", OPPORTUNITY_ID, "salesforce_contact", CONTACT_ID,
-               NULL);
+               "salesforce_contact_role", "00KHs000006MpLqMAK", NULL);
     expect_attrs(e, "contact_role_id", "00KHs000006MpLqMAK", "role", "Champion", "is_primary",
                  "true", "role_class", "champion", NULL);
     parsed_free(&p);
@@ -132,7 +132,8 @@ START_TEST(test_contact_role_update_with_unlisted_role_is_other)
     const json_t *e = event_at(&p, 0);
     expect_event(e, "sf:0002a4c2-9b3e-2d10-f8a7-6c5b4a392817:1:00KHs000006MpLqMAK", SF,
                  "crm.contact_role", "update", INT64_C(1720600000000));
-    expect_ids(e, NULL);
+    /* an update names only the role record: its id is what resolves it */
+    expect_ids(e, "salesforce_contact_role", "00KHs000006MpLqMAK", NULL);
     expect_attrs(e, "contact_role_id", "00KHs000006MpLqMAK", "role", "Technical Buyer",
                  "is_primary", "false", "role_class", "other", NULL);
     parsed_free(&p);
@@ -150,7 +151,7 @@ START_TEST(test_contact_role_economic_buyer_and_mapped_account_field)
     expect_ok(&p, 1);
     const json_t *e = event_at(&p, 0);
     expect_ids(e, "salesforce_opportunity", OPPORTUNITY_ID, "salesforce_contact", CONTACT_ID,
-               "salesforce_account", ACCOUNT_ID, NULL);
+               "salesforce_account", ACCOUNT_ID, "salesforce_contact_role", "00KHs000006MpLqMAK", NULL);
     expect_attrs(e, "contact_role_id", "00KHs000006MpLqMAK", "role", "Economic Decision Maker",
                  "is_primary", "true", "role_class", "economic_buyer", NULL);
     parsed_free(&p);

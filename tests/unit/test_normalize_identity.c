@@ -313,6 +313,27 @@ START_TEST(test_contact_role_resolves_through_its_opportunity)
 }
 END_TEST
 
+/* A CDC update of the role carries only the changed Role and the role's own
+ * id; the creation taught that id, so the update resolves by it. */
+START_TEST(test_contact_role_update_resolves_by_the_role_id_its_creation_taught)
+{
+    revos_norm_idmap *map = revos_norm_idmap_new();
+    revos_norm_idmap_load(map, "salesforce_opportunity", "006A000000OppAAAAA", ACCT_LINC);
+    assert_apply(map,
+                 event("crm.contact_role",
+                       strmap("salesforce_opportunity", "006A000000OppAAAAA",
+                              "salesforce_contact_role", "00KA000000RolAAAAA", NULL),
+                       strmap("role", "Champion", NULL)),
+                 ACCT_LINC, NULL);
+    assert_link(map, "salesforce_contact_role", "00KA000000RolAAAAA", ACCT_LINC);
+    assert_apply(map,
+                 event("crm.contact_role", strmap("salesforce_contact_role", "00KA000000RolAAAAA", NULL),
+                       strmap("role", "Business User", NULL)),
+                 ACCT_LINC, "salesforce_contact_role=00KA000000RolAAAAA");
+    revos_norm_idmap_free(map);
+}
+END_TEST
+
 /* ==== Zendesk ==== */
 
 static json_t *zd_org(const char *external, const char *domain)
@@ -674,6 +695,7 @@ static Suite *suite(void)
     tcase_add_test(tl, test_renewal_is_remembered_for_updates_that_omit_it);
     tcase_add_test(tl, test_contact_links_its_id_and_email_to_its_account);
     tcase_add_test(tl, test_contact_role_resolves_through_its_opportunity);
+    tcase_add_test(tl, test_contact_role_update_resolves_by_the_role_id_its_creation_taught);
     tcase_add_test(tl, test_zendesk_org_linked_by_external_id_equal_to_salesforce_id);
     tcase_add_test(tl, test_zendesk_org_linked_by_external_id_equal_to_account_id);
     tcase_add_test(tl, test_zendesk_org_linked_by_15_character_salesforce_id);

@@ -822,11 +822,40 @@ START_TEST(test_champion_title_change_counts_as_champion_changed)
 }
 END_TEST
 
+/* A Salesforce CDC update of a contact role carries only the changed Role and
+ * the role's own id: the engine finds the contact from the role's creation. */
+START_TEST(test_role_update_without_contact_counts_as_champion_changed)
+{
+    revos_score_rules *rules = load_rules();
+    json_t *state = revos_score_state_new(ACCOUNT);
+    json_decref(feed(rules, state, make_signal("r-1", "stakeholder", "contact_role", day_ms(0, 1), NAN,
+                                                "contact_id", "c1", "contact_role_id", "00K1",
+                                                "role_class", "champion", "action", "create", NULL), NULL));
+    json_t *updates = feed(rules, state, make_signal("r-2", "stakeholder", "contact_role", day_ms(5, 0), NAN,
+                                                      "contact_role_id", "00K1", "role_class", "other",
+                                                      "action", "update", NULL), NULL);
+    const json_t *h = last_update(updates, "account_health");
+    ck_assert_ptr_nonnull(h);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(h, "context"), "derived")),
+                     "champion_changed:warning");
+    json_decref(updates);
+    /* an update of a role never seen created changes nothing */
+    updates = feed(rules, state, make_signal("r-3", "stakeholder", "contact_role", day_ms(6, 0), NAN,
+                                             "contact_role_id", "00K9", "role_class", "other",
+                                             "action", "update", NULL), NULL);
+    ck_assert_ptr_null(last_update(updates, "account_health"));
+    json_decref(updates);
+    json_decref(state);
+    revos_score_rules_free(rules);
+}
+END_TEST
+
 static Suite *score_engine_suite(void)
 {
     Suite *s = suite_create("score_engine");
     TCase *rules = tcase_create("rules");
     tcase_add_test(rules, test_piecewise_interpolates_between_points);
+    tcase_add_test(rules, test_role_update_without_contact_counts_as_champion_changed);
     tcase_add_test(rules, test_piecewise_clamps_at_the_ends);
     tcase_add_test(rules, test_categories_map_values_to_points);
     tcase_add_test(rules, test_config_rejects_unknown_input);
