@@ -50,7 +50,7 @@ static revos_status set_prop(void *ctx, const char *name, const char *value, rev
 static rd_kafka_conf_t *base_conf(const revos_settings *settings, revos_err *err)
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    const char *brokers = revos_settings_get(settings, "REVOS_KAFKA_BROKERS", "127.0.0.1:39092");
+    const char *brokers = revos_settings_get(settings, "REVOS_KAFKA_BROKERS", "127.0.0.1:19092");
     if (set_prop(conf, "bootstrap.servers", brokers, err) != REVOS_OK ||
         set_prop(conf, "client.id", "revos", err) != REVOS_OK) {
         rd_kafka_conf_destroy(conf);

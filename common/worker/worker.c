@@ -698,7 +698,7 @@ int revos_worker_run(const revos_worker_def *def, int argc, char **argv)
     char dsn[512];
     revos_log_redact_dsn(revos_settings_get(&w->settings, "REVOS_PG_DSN", ""), dsn, sizeof dsn);
     revos_log_info("starting: brokers=%s pg=%s prefix=%s",
-                   revos_settings_get(&w->settings, "REVOS_KAFKA_BROKERS", "127.0.0.1:39092"), dsn,
+                   revos_settings_get(&w->settings, "REVOS_KAFKA_BROKERS", "127.0.0.1:19092"), dsn,
                    w->prefix);
 
     if (revos_http_global_init(&err) != REVOS_OK) {
