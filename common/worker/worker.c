@@ -570,6 +570,28 @@ static revos_status step_producer(worker *w, revos_err *err)
 
 static int64_t time_ms(void) { return now_ms(); }
 
+/* librdkafka 2.0.2 can hit a fatal idempotence error (sequence desync) that
+ * the producer never recovers from: replace the handle instead of stopping
+ * the worker. Returns 1 when the producer was replaced. */
+static int recover_producer(worker *w)
+{
+    char reason[512];
+    if (w->producer == NULL ||
+        rd_kafka_fatal_error(w->producer, reason, sizeof reason) == RD_KAFKA_RESP_ERR_NO_ERROR)
+        return 0;
+    revos_log_error("kafka producer failed fatally (%s): recreating it", reason);
+    rd_kafka_destroy(w->producer);
+    w->producer = NULL;
+    revos_err err = {{0}, {0}};
+    if (with_retry(w, "kafka producer", step_producer, &err) != REVOS_OK) {
+        revos_log_error("cannot recreate the kafka producer: %s", err.msg);
+        w->fatal = 1;
+        return 0;
+    }
+    count(w, "revos_producer_recreated_total", "Kafka producers replaced after a fatal error", 1);
+    return 1;
+}
+
 static int main_loop(worker *w)
 {
     polled *p = calloc(1, sizeof *p);
@@ -590,6 +612,8 @@ static int main_loop(worker *w)
         if (p->n > 0) {
             revos_status st = run_batch(w, p, &err);
             release_batch(p);
+            if (st != REVOS_OK && recover_producer(w))
+                st = REVOS_ERR_RETRY; /* the batch was rewound: run it again */
             if (st == REVOS_ERR_FATAL) {
                 revos_log_error("batch failed fatally: %s", err.msg);
                 exit_code = 1;
@@ -608,8 +632,10 @@ static int main_loop(worker *w)
         if (w->def->delivery == REVOS_DELIVERY_PG_OUTBOX) {
             revos_status st = revos_outbox_relay(w->pg, w->producer, &w->delivery, w->def->name,
                                                  w->metrics, &err);
-            if (st != REVOS_OK)
+            if (st != REVOS_OK) {
                 revos_log_warn("outbox relay: %s", err.msg);
+                recover_producer(w);
+            }
         }
         if (w->def->tick != NULL && time_ms() >= next_tick) {
             next_tick = time_ms() + (w->def->tick_ms > 0 ? w->def->tick_ms : 1000);
