@@ -203,8 +203,10 @@ static revos_status refresh_config(worker *w, int force, revos_err *err)
 
 /* ==== One batch ==== */
 
+/* One poll batch: the messages, and the views handed to the transformation. */
 typedef struct polled {
     rd_kafka_message_t *msgs[4096];
+    revos_msg views[4096];
     size_t n;
 } polled;
 
@@ -322,7 +324,7 @@ static size_t decode_batch(worker *w, polled *p, revos_batch *batch, revos_msg *
 
 static revos_status commit_pg(worker *w, polled *p, revos_batch *batch, revos_err *err)
 {
-    revos_offset_update updates[256];
+    revos_offset_update updates[MAX_PARTITIONS];
     size_t n_updates = 0;
     for (size_t i = 0; i < p->n; i++) {
         const rd_kafka_message_t *m = p->msgs[i];
@@ -404,7 +406,7 @@ static revos_status commit_kafka(worker *w, polled *p, revos_batch *batch, revos
  * the failure after the batch was rolled back and rewound. */
 static revos_status run_batch(worker *w, polled *p, revos_err *err)
 {
-    static revos_msg views[4096];
+    revos_msg *views = p->views;
     revos_batch batch;
     revos_batch_init(&batch);
     batch.worker_name = w->def->name;

@@ -4,7 +4,8 @@
 # Run "clean": the whole pipeline scores five accounts (a few thousand
 # events). Its Signal stream is saved. Run "killed": the same Signals, in the
 # same per-account order and partitioning, are fed to a fresh revos-score
-# (and revos-route), which is killed with SIGKILL three times mid-stream and
+# (and revos-route) running as two instances sharing the partitions; one
+# instance at a time is killed with SIGKILL, three times, mid-stream and
 # restarted. The final state, the emitted scores (a repeated score id must be
 # identical) and the pages must equal the clean run's, and no page may be
 # delivered twice.
@@ -68,20 +69,25 @@ total=$(wc -l <"$root/signals.jsonl")
 echo "signals: $total" >&2
 finish_run
 
-# ---- killed: the same signals; revos-score SIGKILLed three times
+# ---- killed: the same signals, shared by two revos-score instances (the
+# partitions split between them); one of them is SIGKILLed three times, so
+# partitions move between instances mid-stream as well as restart.
 start_run killed
 for w in route outcome; do e2e_start "revos-$w" "$work/logs"; done
 REVOS_BATCH_MAX=40 e2e_start revos-score "$work/logs"
-score_pid=$E2E_PID_revos_score
+score_a=$E2E_PID_revos_score
+REVOS_BATCH_MAX=40 e2e_start revos-score "$work/logs"
+score_b=$E2E_PID_revos_score
 "$ctl" produce signals "$root/signals.jsonl" --avro --key-field account_id >/dev/null
 for k in 1 2 3; do
     target=$((k * total / 5))
     e2e_wait 180 "[killed] score past $target signals" 'test "$(score_consumed)" -ge '"$target"
-    kill -KILL "$score_pid"
-    wait "$score_pid" 2>/dev/null
-    echo "[killed] revos-score killed with SIGKILL after about $target signals" >&2
+    if ((k % 2)); then victim=$score_a; else victim=$score_b; fi
+    kill -KILL "$victim"
+    wait "$victim" 2>/dev/null
+    echo "[killed] a revos-score instance killed with SIGKILL after about $target signals" >&2
     REVOS_BATCH_MAX=40 e2e_start revos-score "$work/logs"
-    score_pid=$E2E_PID_revos_score
+    if ((k % 2)); then score_a=$E2E_PID_revos_score; else score_b=$E2E_PID_revos_score; fi
 done
 e2e_wait 240 "[killed] every signal scored" 'test "$(score_consumed)" -ge '"$total"' && settled'
 finish_run
