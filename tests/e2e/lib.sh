@@ -106,7 +106,10 @@ PY
 
 e2e_produce_phase() { # DIR PHASE: in event-time order across topics when mixed.tsv exists
     if [ -e "$1/$2.mixed.tsv" ]; then
-        "$REVOS_BIN_DIR/revosctl" produce - "$1/$2.mixed.tsv" >&2
+        # paced (E2E_RATE records/s, default 100) so that the pipeline keeps
+        # up and the sources reach the scorer interleaved as in life, not
+        # weeks apart as a burst would make them
+        "$REVOS_BIN_DIR/revosctl" produce - "$1/$2.mixed.tsv" --rate "${E2E_RATE:-100}" >&2
         return
     fi
     local f topic

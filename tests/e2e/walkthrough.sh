@@ -61,6 +61,8 @@ near() { python3 -c 'import sys; v=sys.argv[1]; sys.exit(0 if v and abs(float(v)
 say "Signals layer: the account, its renewal and its people arrive from Salesforce, Zendesk and Segment"
 e2e_produce_phase "$work/events" phase1
 e2e_wait 90 "account known to the scoring layer" 'test -n "$(score_of account_health)"'
+e2e_wait 60 "Zendesk organization and Segment group linked to the account" \
+    'test "$(e2e_sql "SELECT count(*) FROM norm_identity WHERE kind IN ('"'"'zendesk_org'"'"', '"'"'segment_group'"'"')")" = 2 && test "$(e2e_sql "SELECT count(*) FROM norm_parked")" = 0'
 
 say "60 healthy days: steady usage, a ticket every ten days, NPS 8"
 e2e_produce_phase "$work/events" phase2

@@ -17,6 +17,7 @@
 
 #include <check.h>
 #include <libpq-fe.h>
+#include <pthread.h>
 #include <librdkafka/rdkafka_mock.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -482,6 +483,56 @@ START_TEST(relay_counts_relayed_records_in_the_metrics)
 }
 END_TEST
 
+/* Instances of one worker (one per partition share) write outbox rows under
+ * the same producer name; ids are taken at INSERT but become visible at
+ * COMMIT, so a row with a smaller id can appear while a relay is
+ * publishing. The relay must only delete rows it has published. */
+typedef struct relay_job {
+    revos_status status;
+    revos_err err;
+} relay_job;
+
+static void *relay_thread(void *arg)
+{
+    relay_job *job = arg;
+    job->status = revos_outbox_relay(conn, producer, &stats, PRODUCER, NULL, &job->err);
+    return NULL;
+}
+
+START_TEST(relay_never_deletes_a_row_it_did_not_publish)
+{
+    PGconn *other = NULL;
+    revos_err err = {{0}, {0}};
+    ck_assert_msg(revos_pg_connect(db_dsn, "test_common_relay_other", &other, &err) == REVOS_OK, "%s", err.msg);
+    revos_output late[] = {output(TOPIC_A, "acct-9", 6, "late", 4)};
+    ck_assert_int_eq(revos_pg_begin(other, &err), REVOS_OK);
+    ck_assert_msg(revos_outbox_write(other, PRODUCER, late, 1, &err) == REVOS_OK, "%s", err.msg); /* id 1, open */
+    revos_output early[] = {output(TOPIC_A, "acct-1", 6, "early", 5)};
+    write_outputs(PRODUCER, early, 1); /* id 2, committed */
+
+    rd_kafka_mock_broker_set_rtt(mock, 1, 2500); /* the relay's flush takes a while */
+    relay_job job = {REVOS_OK, {{0}, {0}}};
+    pthread_t thread;
+    ck_assert_int_eq(pthread_create(&thread, NULL, relay_thread, &job), 0);
+    usleep(700000); /* the relay has read its rows and is waiting for delivery */
+    ck_assert_msg(revos_pg_commit(other, &err) == REVOS_OK, "%s", err.msg);
+    pthread_join(thread, NULL);
+    PQfinish(other);
+    rd_kafka_mock_broker_set_rtt(mock, 1, 0);
+    ck_assert_msg(job.status == REVOS_OK, "%s", job.err.msg);
+
+    relay_ok(); /* whatever is left goes now */
+    ck_assert_int_eq(outbox_rows(PRODUCER), 0);
+    consumed *a = consume(TOPIC_A, 2, 500);
+    int seen_late = 0;
+    for (int i = 0; i < a->n; i++)
+        seen_late |= strcmp(a->records[i].value, "late") == 0;
+    ck_assert_msg(seen_late, "row 'late' was deleted from the outbox without being published (%d records)",
+                  a->n);
+    consumed_free(a);
+}
+END_TEST
+
 static Suite *relay_suite(void)
 {
     Suite *s = suite_create("relay");
@@ -505,6 +556,7 @@ static Suite *relay_suite(void)
     tcase_add_test(relay, relay_with_failing_produce_is_retriable_and_keeps_the_rows);
     tcase_add_test(relay, relay_after_the_error_is_cleared_publishes_the_kept_rows);
     tcase_add_test(relay, relay_counts_relayed_records_in_the_metrics);
+    tcase_add_test(relay, relay_never_deletes_a_row_it_did_not_publish);
     suite_add_tcase(s, relay);
     return s;
 }

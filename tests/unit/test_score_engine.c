@@ -559,6 +559,30 @@ START_TEST(test_usage_change_needs_60_days_of_history)
 }
 END_TEST
 
+/* Sources arrive with different delays: a ticket stamped day 73 processed
+ * before days 60-72 of usage must not read as a usage drop. The usage window
+ * ends at the usage stream's newest day unless it lags by more than
+ * usage_lateness_days (14), after which silence counts as zero. */
+START_TEST(test_usage_window_follows_the_usage_stream_within_lateness)
+{
+    revos_score_rules *rules = load_rules();
+    json_t *state = revos_score_state_new(ACCOUNT);
+    char id[32];
+    for (int day = 0; day <= 59; day++) {
+        snprintf(id, sizeof id, "u-%d", day);
+        json_decref(feed(rules, state, make_signal(id, "usage", "product_usage", day_ms(day, 600), 4, NULL), NULL));
+    }
+    ck_assert_double_eq(current(state, "account_health", NULL), 60.0); /* flat usage: +10 */
+    json_decref(feed(rules, state, make_signal("t-73", "health", "ticket_opened", day_ms(73, 100), NAN, NULL), NULL));
+    ck_assert_double_eq(current(state, "account_health", NULL), 60.0); /* 14 days late: still flat */
+    json_decref(feed(rules, state, make_signal("t-80", "health", "ticket_opened", day_ms(80, 100), NAN, NULL), NULL));
+    /* 21 days of silence: the window ends on day 66, seven empty days count */
+    ck_assert_double_lt(current(state, "account_health", NULL), 60.0);
+    json_decref(state);
+    revos_score_rules_free(rules);
+}
+END_TEST
+
 START_TEST(test_derived_signals_are_raised_once_per_episode)
 {
     revos_score_rules *rules = load_rules();
@@ -637,9 +661,10 @@ START_TEST(test_state_stays_bounded_over_a_year)
             free(text);
         }
     }
-    /* 2 x 30 + 5 days of buckets, 10 evidence ids, 64 applied ids, 64 contacts */
-    ck_assert_uint_eq(json_array_size(json_object_get(json_object_get(state, "usage"), "days")), 65);
-    ck_assert_uint_eq(json_array_size(json_object_get(json_object_get(state, "tickets"), "days")), 65);
+    /* 2 x 30 + 14 (usage lateness) + 5 days of buckets, 10 evidence ids,
+     * 64 applied ids, 64 contacts */
+    ck_assert_uint_eq(json_array_size(json_object_get(json_object_get(state, "usage"), "days")), 79);
+    ck_assert_uint_eq(json_array_size(json_object_get(json_object_get(state, "tickets"), "days")), 79);
     ck_assert_uint_eq(json_array_size(json_object_get(json_object_get(state, "usage"), "evidence")), 10);
     ck_assert_uint_eq(json_array_size(json_object_get(state, "applied")), 64);
     ck_assert_uint_eq(json_object_size(json_object_get(state, "contacts")), 64);
@@ -856,6 +881,7 @@ static Suite *score_engine_suite(void)
     TCase *rules = tcase_create("rules");
     tcase_add_test(rules, test_piecewise_interpolates_between_points);
     tcase_add_test(rules, test_role_update_without_contact_counts_as_champion_changed);
+    tcase_add_test(rules, test_usage_window_follows_the_usage_stream_within_lateness);
     tcase_add_test(rules, test_piecewise_clamps_at_the_ends);
     tcase_add_test(rules, test_categories_map_values_to_points);
     tcase_add_test(rules, test_config_rejects_unknown_input);

@@ -43,6 +43,13 @@ int cmd_topics_create(const revos_settings *s)
     return code;
 }
 
+static int64_t now_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
 static int type_for(const char *suffix)
 {
     static const struct { const char *suffix; revos_record_type type; } map[] = {
@@ -83,6 +90,10 @@ int cmd_produce(const revos_settings *s, const char *topic_suffix, const char *f
     revos_settings_topic(s, topic_suffix, topic, sizeof topic);
     const char *key = revos_settings_get(s, "REVOS_KEY", NULL);
     const char *key_field = revos_settings_get(s, "REVOS_KEY_FIELD", NULL);
+    /* --rate N: at most N records a second, to replay history at a pace the
+     * pipeline keeps up with (sources then arrive interleaved as in life) */
+    long rate = revos_settings_get_long(s, "REVOS_RATE", 0);
+    int64_t started = now_ms();
     int type = revos_settings_get(s, "REVOS_AVRO", NULL) != NULL ? type_for(topic_suffix) : -1;
     revos_avro *codec = NULL;
     if (revos_settings_get(s, "REVOS_AVRO", NULL) != NULL &&
@@ -151,6 +162,16 @@ int cmd_produce(const revos_settings *s, const char *topic_suffix, const char *f
         }
         produced++;
         rd_kafka_poll(rk, 0);
+        if (rate > 0) {
+            int64_t due = started + produced * 1000 / rate;
+            int64_t wait = due - now_ms();
+            if (wait > 0) {
+                rd_kafka_flush(rk, (int)wait); /* send what we have while we wait */
+                wait = due - now_ms();
+                if (wait > 0)
+                    usleep((useconds_t)wait * 1000);
+            }
+        }
     }
     free(line);
     if (in != stdin)
@@ -169,12 +190,6 @@ int cmd_produce(const revos_settings *s, const char *topic_suffix, const char *f
     return code;
 }
 
-static int64_t now_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 static void ignore_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
                              rd_kafka_topic_partition_list_t *parts, void *opaque)

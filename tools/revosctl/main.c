@@ -6,7 +6,7 @@
  *   revosctl explain ACCOUNT [--json]
  *   revosctl ack PAGE_ID [--actor WHO]
  *   revosctl outcome PLAY_ID --result R [--note TEXT] [--actor WHO]
- *   revosctl produce TOPIC FILE [--avro] [--key K | --key-field NAME]
+ *   revosctl produce TOPIC FILE [--avro] [--key K | --key-field NAME] [--rate N]
  *                                    (one record per line; TOPIC "-": "<topic>\t<record>" lines)
  *   revosctl consume TOPIC [--max N] [--timeout-ms MS]   (Avro topics as JSON lines)
  *
@@ -26,7 +26,7 @@ static int usage(void)
             "       revosctl explain ACCOUNT [--json]\n"
             "       revosctl ack PAGE_ID [--actor WHO]\n"
             "       revosctl outcome PLAY_ID --result renewed|churned|expanded|lost|reassigned|blocked\n"
-            "       revosctl produce TOPIC|- FILE [--avro] [--key K | --key-field NAME]\n"
+            "       revosctl produce TOPIC|- FILE [--avro] [--key K | --key-field NAME] [--rate N]\n"
             "       revosctl consume TOPIC [--max N] [--timeout-ms MS]\n");
     return 2;
 }

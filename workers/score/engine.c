@@ -359,6 +359,7 @@ revos_status revos_score_engine_apply_latest(const revos_score_rules *rules, jso
         return REVOS_OK;
     }
     const revos_score_limits limits = {.window_days = rules->window.window_days,
+                                       .lateness_days = rules->window.usage_lateness_days,
                                        .evidence_max = rules->evidence_max,
                                        .applied_max = rules->applied_max};
     revos_score_state_fold(state, &sig, &limits);

@@ -130,12 +130,20 @@ static void add_id(json_t *to, const json_t *id)
         json_array_append(to, (json_t *)id);
 }
 
-static void usage_change(revos_score_inputs *inputs, const json_t *state, int64_t today, int w)
+static void usage_change(revos_score_inputs *inputs, const json_t *state, int64_t today, int w,
+                         int lateness)
 {
     revos_score_input *in = add(inputs, "usage_change_pct");
     const json_t *usage = json_object_get(state, "usage");
     set_var_int(in->vars, "window_days", w);
     copy_ids(in->evidence, json_object_get(usage, "evidence"));
+    /* the usage stream's own "today" (see usage_lateness_days) */
+    int64_t last = revos_score_state_int(usage, "last_day", today);
+    if (last < today - lateness)
+        last = today - lateness;
+    if (last > today)
+        last = today;
+    today = last;
     if (json_object_get(usage, "first_day") == NULL ||
         revos_score_state_int(usage, "first_day", 0) > today - 2 * w + 1)
         return; /* not enough usage history */
@@ -253,7 +261,7 @@ void revos_score_inputs_compute(revos_score_inputs *out, const json_t *state,
 {
     memset(out, 0, sizeof *out);
     int64_t today = revos_score_state_int(state, "today", 0);
-    usage_change(out, state, today, window->window_days);
+    usage_change(out, state, today, window->window_days, window->usage_lateness_days);
     ticket_ratio(out, state, today, window->window_days);
     nps(out, state);
     champion(out, state, today, window->champion_window_days);

@@ -52,6 +52,12 @@ typedef struct revos_score_inputs {
 typedef struct revos_score_window {
     int window_days;            /* W */
     int champion_window_days;
+    /* How far the usage stream may lag the account's newest signal before
+     * its silence counts as zero usage: the usage windows end at the usage
+     * stream's own newest day, or at today minus this, whichever is later.
+     * Sources arrive with different delays; a ticket stamped today must not
+     * make today's not-yet-arrived usage look like a drop. */
+    int usage_lateness_days;
 } revos_score_window;
 
 /* Whether name is a catalogue input; if so its type and the NULL-terminated

@@ -144,8 +144,10 @@ static void series_add(json_t *state, const char *name, const revos_score_signal
     json_t *series = child(state, name);
     int64_t first = revos_score_state_int(series, "first_day", sig->day);
     set_int(series, "first_day", sig->day < first ? sig->day : first);
+    int64_t last = revos_score_state_int(series, "last_day", sig->day);
+    set_int(series, "last_day", sig->day > last ? sig->day : last);
     int64_t today = revos_score_state_int(state, "today", sig->day);
-    if (sig->day > today - (2 * limits->window_days + 5))
+    if (sig->day > today - (2 * limits->window_days + limits->lateness_days + 5))
         bucket_add(series, sig->day, amount);
     revos_score_state_push_evidence(child_array(series, "evidence"), sig->signal_id,
                                     limits->evidence_max);
@@ -477,7 +479,7 @@ void revos_score_state_fold(json_t *state, const revos_score_signal *sig,
     }
 
     /* buckets older than 2W+5 days can never enter a window again */
-    int64_t keep_from = today - (2 * (int64_t)limits->window_days + 5) + 1;
+    int64_t keep_from = today - (2 * (int64_t)limits->window_days + limits->lateness_days + 5) + 1;
     bucket_prune(json_object_get(state, "usage"), keep_from);
     bucket_prune(json_object_get(state, "tickets"), keep_from);
 }

@@ -38,7 +38,8 @@
 #define REVOS_SCORE_MAX_ROLES 8
 
 typedef struct revos_score_limits {
-    int window_days;   /* W: day buckets are kept for 2W+5 days */
+    int window_days;   /* W: day buckets are kept for 2W + lateness_days + 5 days */
+    int lateness_days; /* how far a stream's windows may end before today */
     int evidence_max;  /* evidence ids kept per input */
     int applied_max;   /* applied signal ids kept for de-duplication */
 } revos_score_limits;
