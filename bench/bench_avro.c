@@ -25,6 +25,19 @@
 #define RUNS 5
 #define DEFAULT_ITERATIONS 20000
 
+/* The machine's load when the bench starts: other processes share the cores. */
+static void print_load(const char *bench)
+{
+    char line[128] = "?";
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f != NULL) {
+        if (fgets(line, sizeof line, f) == NULL)
+            snprintf(line, sizeof line, "?\n");
+        fclose(f);
+    }
+    printf("# %s: loadavg %s", bench, line);
+}
+
 static double now_s(void)
 {
     struct timespec ts;
@@ -226,6 +239,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_avro [ITERATIONS]\n");
         return 2;
     }
+    print_load("bench_avro");
     revos_avro *codec = NULL;
     revos_err err = {0};
     if (revos_avro_open(&codec, NULL, &err) != REVOS_OK)

@@ -2,7 +2,7 @@
  * (workers/ingest/ingest.h), per source format, with the shipped
  * config/mapping.json.
  *
- * The records are the fixtures under tests/fixtures/raw/<source>/*.json,
+ * The records are the fixtures under tests/fixtures/raw/<source>/ (every .json),
  * read at run time and re-serialized compactly (one line per record, as
  * `revosctl produce` sends them). For each source: a warm-up, then RUNS runs
  * of ITERATIONS records cycling through that source's fixtures; prints the
@@ -39,6 +39,19 @@ typedef struct record {
 
 static record records[MAX_RECORDS];
 static size_t n_records;
+
+/* The machine's load when the bench starts: other processes share the cores. */
+static void print_load(const char *bench)
+{
+    char line[128] = "?";
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f != NULL) {
+        if (fgets(line, sizeof line, f) == NULL)
+            snprintf(line, sizeof line, "?\n");
+        fclose(f);
+    }
+    printf("# %s: loadavg %s", bench, line);
+}
 
 static double now_s(void)
 {
@@ -83,7 +96,7 @@ static void load_source(const char *dir, const char *source)
         }
         record *r = &records[n_records++];
         r->source = source;
-        snprintf(r->name, sizeof r->name, "%s", e->d_name);
+        snprintf(r->name, sizeof r->name, "%.*s", (int)(sizeof r->name - 1), e->d_name);
         r->text = json_dumps(doc, JSON_COMPACT); /* key order kept, as sent */
         r->len = strlen(r->text);
         json_decref(doc);
@@ -150,6 +163,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_ingest [FIXTURES_RAW_DIR [MAPPING_JSON [ITERATIONS]]]\n");
         return 2;
     }
+    print_load("bench_ingest");
     static const char *const sources[] = {"salesforce", "segment", "zendesk", "nps"};
     for (size_t i = 0; i < sizeof sources / sizeof sources[0]; i++)
         load_source(dir, sources[i]);

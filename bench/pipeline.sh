@@ -1,0 +1,260 @@
+#!/usr/bin/env bash
+# pipeline.sh -- end-to-end throughput of the five workers on the real local
+# stack (PostgreSQL + Apache Kafka from deploy/local/up), release build.
+#
+# Usage: bench/pipeline.sh [ACCOUNTS]          (default 20 accounts, ~16k raw events)
+# Environment:
+#   REVOS_BIN_DIR         use these binaries instead of building a release build
+#   BENCH_BUILD_DIR       where the release build goes [/tmp/revos-bench-release]
+#   BENCH_PARTITIONS      partitions per topic [4]
+#   BENCH_TIMEOUT         seconds allowed for the measured run [600]
+#   BENCH_KEEP=1          keep the database and work folder afterwards
+#   REVOS_BATCH_MAX, REVOS_BATCH_WAIT_MS   passed to the workers as usual
+#
+# What it does: a fresh database and topic prefix; config apply; topics
+# create; the five workers started (ops endpoints on free ports); a warm-up
+# account pushed through so every consumer group has joined; then ACCOUNTS
+# accounts of tests/e2e/scenario.py (90 days each: Salesforce CDC, Segment,
+# Zendesk, Delighted), interleaved in event-time order, produced in one go
+# with `revosctl produce -`. The clock runs from the start of the produce
+# until the last revos-score batch commit (max(updated_at) of its
+# consumer_offsets rows), once every raw record was consumed by revos-ingest
+# (its /metrics), every account has a score_account_state row, the outbox is
+# empty and no consumer offset moved for 3 s. Per stage it reports, from the
+# workers' /metrics sampled every 0.5 s, records consumed, batches, and when
+# the stage finished; and CPU seconds per process from /proc.
+# Everything is bounded in time; all workers are stopped at the end.
+set -uo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+accounts=${1:-20}
+partitions=${BENCH_PARTITIONS:-4}
+run_timeout=${BENCH_TIMEOUT:-600}
+[[ "$accounts" =~ ^[0-9]+$ ]] && ((accounts >= 1 && accounts <= 17000)) ||
+    { echo "usage: bench/pipeline.sh [ACCOUNTS 1-17000]" >&2; exit 2; }
+
+say() { printf 'pipeline: %s\n' "$*" >&2; }
+die() { printf 'pipeline: ERROR: %s\n' "$*" >&2; exit 1; }
+now() { date +%s.%N; }
+
+# ---- binaries: a release build unless given
+if [[ -z "${REVOS_BIN_DIR:-}" ]]; then
+    build=${BENCH_BUILD_DIR:-/tmp/revos-bench-release}
+    say "release build in $build"
+    timeout 900 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DREVOS_BUILD_TESTS=OFF \
+        >"${TMPDIR:-/tmp}/revos-bench-cmake.log" 2>&1 &&
+        timeout 1800 cmake --build "$build" -j2 >>"${TMPDIR:-/tmp}/revos-bench-cmake.log" 2>&1 ||
+        die "release build failed (see ${TMPDIR:-/tmp}/revos-bench-cmake.log)"
+    export REVOS_BIN_DIR=$build/bin
+fi
+ctl=$REVOS_BIN_DIR/revosctl
+for b in revosctl revos-ingest revos-normalize revos-score revos-route revos-outcome; do
+    [[ -x "$REVOS_BIN_DIR/$b" ]] || die "$REVOS_BIN_DIR/$b missing"
+done
+
+# ---- the local stack
+say "starting the local stack (deploy/local/up)"
+exports=$(cd "$root" && timeout 600 deploy/local/up) || die "deploy/local/up failed"
+eval "$exports"
+: "${REVOS_KAFKA_BROKERS:?}" "${REVOS_PG_DSN:?}"
+# shellcheck source=tests/e2e/lib.sh
+. "$root/tests/e2e/lib.sh"
+# shellcheck source=deploy/local/local-dir.sh
+. "$root/deploy/local/local-dir.sh"
+local_dir=$(revos_local_dir "$root")
+
+run_id=bench$$
+work=$(mktemp -d /tmp/revos-bench.XXXXXX)
+mkdir -p "$work/logs" "$work/events"
+base_dsn=$REVOS_PG_DSN
+export REVOS_TOPIC_PREFIX="revos.$run_id." REVOS_HTTP_PORT=0 REVOS_LOG_LEVEL=${REVOS_LOG_LEVEL:-warn}
+poller=
+cleanup() {
+    [[ -n "$poller" ]] && kill "$poller" 2>/dev/null && wait "$poller" 2>/dev/null
+    e2e_stop_all
+    if [[ "${BENCH_KEEP:-0}" != 1 ]]; then
+        PGOPTIONS="-c client_min_messages=warning" timeout 60 psql "$base_dsn" -q -c "DROP DATABASE IF EXISTS revos_$run_id" >/dev/null 2>&1
+        rm -rf "$work"
+    else
+        say "kept database revos_$run_id and $work"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+sql() { timeout 30 psql "$REVOS_PG_DSN" -X -A -t -q -v ON_ERROR_STOP=1 -c "$1"; }
+
+e2e_fresh_database "revos_$run_id"
+timeout 60 "$ctl" config apply --config-dir "$root/config" >/dev/null || die "config apply failed"
+timeout 60 "$ctl" topics create --partitions "$partitions" >/dev/null || die "topics create failed"
+
+# ---- events: ACCOUNTS scenarios, interleaved in event time
+say "generating $accounts accounts with tests/e2e/scenario.py"
+tag_of() { # 3 lowercase letters, unique per index (scenario.py uses the first 3 for ids)
+    local i=$1 l=abcdefghijklmnopqrstuvwxyz
+    printf '%s%s%s' "${l:$((i / 676 % 26)):1}" "${l:$((i / 26 % 26)):1}" "${l:$((i % 26)):1}"
+}
+gen() { # INDEX DIR [extra scenario args]
+    local i=$1 dir=$2 tag
+    shift 2
+    tag=$(tag_of "$i")
+    timeout 120 python3 "$root/tests/e2e/scenario.py" --out "$dir" --tag "$tag" \
+        --sf-account "001Dn00000${tag^^}AAAA" --domain "$tag.example.org" \
+        --name "Bench District ${tag^^}" "$@" >/dev/null || die "scenario.py failed for $tag"
+    # scenario.py numbers the Zendesk organization 900000 + the sum of the
+    # tag's code points, which repeats across tags (abc, acb, ...): give each
+    # account its own organization id.
+    local zorg=$((900000 + $(printf '%s' "$tag" | od -An -tu1 | tr -s ' ' '\n' | awk '{s+=$1} END {print s}')))
+    sed -i "s/\([\":]\)$zorg\"/\1$((7000000 + i))\"/g" "$dir"/*.tsv
+}
+gen 17575 "$work/warmup" # the warm-up account ("zzz"), phase 1 only
+for ((i = 0; i < accounts; i++)); do
+    gen "$i" "$work/events/$i"
+done
+# Every account has the same timeline, so line k of each account's file is
+# at the same event time: round-robin across accounts is event-time order.
+python3 - "$work/events" "$accounts" "$work/all.tsv" <<'PY' || die "merge failed"
+import itertools, sys
+base, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+with open(out, "w") as o:
+    for phase in ("phase1", "phase2", "phase3"):
+        files = [open(f"{base}/{i}/{phase}.mixed.tsv") for i in range(n)]
+        for lines in itertools.zip_longest(*files):
+            o.writelines(l for l in lines if l is not None)
+PY
+total=$(wc -l <"$work/all.tsv")
+warm=$(wc -l <"$work/warmup/phase1.mixed.tsv")
+say "$total raw events for $accounts accounts ($(du -k "$work/all.tsv" | cut -f1) KiB)"
+
+# ---- workers
+workers=(ingest normalize score route outcome)
+e2e_start_workers "$work/logs"
+declare -A port pid
+pid[ingest]=$E2E_PID_revos_ingest pid[normalize]=$E2E_PID_revos_normalize
+pid[score]=$E2E_PID_revos_score pid[route]=$E2E_PID_revos_route pid[outcome]=$E2E_PID_revos_outcome
+deadline=$((SECONDS + 60))
+for w in "${workers[@]}"; do
+    until port[$w]=$(sed -n 's/.*ops endpoint on port \([0-9]*\).*/\1/p' "$work/logs/revos-$w.log" | head -1) &&
+        [[ -n "${port[$w]}" ]] && [[ "$(curl -s -m 2 "http://127.0.0.1:${port[$w]}/readyz")" == ready ]]; do
+        kill -0 "${pid[$w]}" 2>/dev/null || die "revos-$w exited (see $work/logs/revos-$w.log)"
+        ((SECONDS < deadline)) || die "revos-$w not ready after 60 s"
+        sleep 0.5
+    done
+done
+say "workers ready (ops ports: $(for w in "${workers[@]}"; do printf '%s=%s ' "$w" "${port[$w]}"; done))"
+
+metric() { # WORKER NAME: an unlabelled counter's value (0 when absent)
+    curl -s -m 2 "http://127.0.0.1:${port[$1]}/metrics" |
+        awk -v n="$2" '$1 == n { v = $2 } END { printf "%d\n", v + 0 }'
+}
+offsets_sum() { sql "SELECT coalesce(sum(greatest(next_offset, 0)), 0) FROM consumer_offsets"; }
+# settled: ingest consumed WANT raw records, ACCOUNTS rows of state, outbox
+# empty, and no stored offset moved for 3 s.
+settled() { # WANT ACCOUNTS
+    [[ "$(metric ingest revos_records_in_total)" -ge "$1" ]] || return 1
+    [[ "$(sql 'SELECT count(*) FROM score_account_state')" -ge "$2" ]] || return 1
+    local before
+    before=$(offsets_sum)
+    sleep 3
+    [[ "$(offsets_sum)" == "$before" && "$(sql 'SELECT count(*) FROM outbox')" == 0 ]]
+}
+wait_settled() { # WANT ACCOUNTS SECONDS
+    local end=$((SECONDS + $3))
+    while ((SECONDS < end)); do
+        settled "$1" "$2" && return 0
+        for w in "${workers[@]}"; do
+            kill -0 "${pid[$w]}" 2>/dev/null || die "revos-$w exited (see $work/logs/revos-$w.log)"
+        done
+        sleep 0.5
+    done
+    return 1
+}
+
+# ---- warm-up: every group joined, connections open, code paged in
+timeout 60 "$ctl" produce - "$work/warmup/phase1.mixed.tsv" >/dev/null || die "warm-up produce failed"
+wait_settled "$warm" 1 180 || die "warm-up account not scored within 180 s (logs in $work/logs)"
+say "warm-up done"
+
+# ---- the measured run
+cpu_ticks() { # PID: utime + stime in clock ticks (0 when gone)
+    awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+pg_master=$(head -1 "$local_dir/pg/data/postmaster.pid" 2>/dev/null)
+kafka_pid=$(cat "$local_dir/kafka/kafka.pid" 2>/dev/null)
+pg_ticks() { # the local PostgreSQL cluster: postmaster and all its children
+    local sum=0 p
+    for p in $pg_master $(pgrep -P "$pg_master" 2>/dev/null); do sum=$((sum + $(cpu_ticks "$p"))); done
+    echo "$sum"
+}
+declare -A cpu0 cpu1 in0 b0 in1 b1
+snapshot_cpu() { # ARRAY-NAME
+    local -n into=$1
+    for w in "${workers[@]}"; do into[$w]=$(cpu_ticks "${pid[$w]}"); done
+    into[postgres]=$(pg_ticks)
+    into[kafka]=$(cpu_ticks "$kafka_pid")
+}
+for w in "${workers[@]}"; do
+    in0[$w]=$(metric "$w" revos_records_in_total) b0[$w]=$(metric "$w" revos_batches_total)
+done
+signals0=$(sql "SELECT coalesce(sum(greatest(next_offset, 0)), 0) FROM consumer_offsets WHERE group_id = '${REVOS_TOPIC_PREFIX}revos-score' AND topic = '${REVOS_TOPIC_PREFIX}signals'")
+(   # metrics sampler: "<epoch> <worker> <records_in> <batches>" every 0.5 s
+    while :; do
+        t=$(now)
+        for w in "${workers[@]}"; do
+            echo "$t $w $(metric "$w" revos_records_in_total) $(metric "$w" revos_batches_total)"
+        done
+        sleep 0.5
+    done >"$work/samples.txt"
+) &
+poller=$!
+snapshot_cpu cpu0
+t0=$(now)
+timeout "$run_timeout" "$ctl" produce - "$work/all.tsv" >/dev/null || die "produce failed"
+t_produced=$(now)
+say "produced $total records in $(awk -v a="$t0" -v b="$t_produced" 'BEGIN { printf "%.2f", b - a }') s; waiting for scores"
+remaining=$((run_timeout - ${t_produced%.*} + ${t0%.*}))
+((remaining > 10)) || remaining=10
+wait_settled $((warm + total)) $((accounts + 1)) "$remaining" ||
+    die "not settled within ${run_timeout}s: ingest consumed $(metric ingest revos_records_in_total)/$((warm + total)), $(sql 'SELECT count(*) FROM score_account_state') account states, outbox $(sql 'SELECT count(*) FROM outbox') (logs in $work/logs)"
+snapshot_cpu cpu1
+kill "$poller" 2>/dev/null
+wait "$poller" 2>/dev/null
+poller=
+t_end=$(sql "SELECT extract(epoch FROM max(updated_at)) FROM consumer_offsets WHERE group_id = '${REVOS_TOPIC_PREFIX}revos-score'")
+signals1=$(sql "SELECT coalesce(sum(greatest(next_offset, 0)), 0) FROM consumer_offsets WHERE group_id = '${REVOS_TOPIC_PREFIX}revos-score' AND topic = '${REVOS_TOPIC_PREFIX}signals'")
+for w in "${workers[@]}"; do
+    in1[$w]=$(metric "$w" revos_records_in_total) b1[$w]=$(metric "$w" revos_batches_total)
+done
+critical=$(sql "SELECT count(*) FROM score_current WHERE kind = 'renewal_risk' AND tier = 'critical' AND account_id <> 'acct-001Dn00000ZZZAAAA'")
+plays=$(sql "SELECT count(*) FROM route_plays WHERE account_id <> 'acct-001Dn00000ZZZAAAA'")
+e2e_stop_all
+
+# ---- report
+tck=$(getconf CLK_TCK)
+elapsed=$(awk -v a="$t0" -v b="$t_end" 'BEGIN { printf "%.2f", b - a }')
+signals=$((signals1 - signals0))
+echo "# pipeline: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, loadavg $(cut -d' ' -f1-3 /proc/loadavg), $partitions partitions, batch max ${REVOS_BATCH_MAX:-500}, $REVOS_BIN_DIR"
+printf 'pipeline end to end  %d accounts  %d raw events  %d signals  %.2f s  %.0f raw events/s  %.0f signals/s\n' \
+    "$accounts" "$total" "$signals" "$elapsed" "$(awk -v n="$total" -v s="$elapsed" 'BEGIN { print n / s }')" \
+    "$(awk -v n="$signals" -v s="$elapsed" 'BEGIN { print n / s }')"
+printf 'pipeline produce     %.2f s (revosctl produce - of %d records)\n' \
+    "$(awk -v a="$t0" -v b="$t_produced" 'BEGIN { print b - a }')" "$total"
+printf 'pipeline outcome     %d of %d accounts at renewal_risk critical, %d plays opened\n' "$critical" "$accounts" "$plays"
+for w in "${workers[@]}"; do
+    n=$((in1[$w] - in0[$w])) nb=$((b1[$w] - b0[$w]))
+    # when the stage's counter first moved and last moved, relative to t0
+    read -r first last < <(awk -v w="$w" -v t0="$t0" -v v0="${in0[$w]}" -v v1="${in1[$w]}" '
+        $2 == w && $3 > v0 && first == "" { first = $1 - t0 }
+        $2 == w && $3 >= v1 && last == "" { last = $1 - t0 }
+        END { printf "%s %s\n", (first == "" ? "nan" : first), (last == "" ? "nan" : last) }' "$work/samples.txt")
+    printf 'stage %-10s %7d records in %5d batches (%5.1f/batch)  busy +%5.1f..+%5.1f s  %7.0f records/s while busy  cpu %6.2f s\n' \
+        "$w" "$n" "$nb" "$(awk -v n="$n" -v b="$nb" 'BEGIN { print b ? n / b : 0 }')" \
+        "$first" "$last" "$(awk -v n="$n" -v f="$first" -v l="$last" 'BEGIN { d = l - f; if (d < 0.5) d = 0.5; print n / d }')" \
+        "$(awk -v a="${cpu0[$w]}" -v b="${cpu1[$w]}" -v t="$tck" 'BEGIN { print (b - a) / t }')"
+done
+printf 'cpu postgres %.2f s (whole local cluster, includes other clients), kafka broker %.2f s, wall %.2f s x %d cores\n' \
+    "$(awk -v a="${cpu0[postgres]}" -v b="${cpu1[postgres]}" -v t="$tck" 'BEGIN { print (b - a) / t }')" \
+    "$(awk -v a="${cpu0[kafka]}" -v b="${cpu1[kafka]}" -v t="$tck" 'BEGIN { print (b - a) / t }')" \
+    "$elapsed" "$(nproc)"
+((E2E_FAILED)) && die "a worker did not stop on SIGTERM"
+exit 0
