@@ -12,9 +12,12 @@
  *       PostgreSQL (score_account_state.state jsonb, written with
  *       json_dumps(JSON_COMPACT) and read back with json_loads), measured on
  *       the 1,000 end-of-stream states;
- *   (d) (b) again, as the worker runs it: batches of BATCH signals (default
- *       500, REVOS_BATCH_MAX's default), every account touched by a batch
- *       loaded from its JSON text before and dumped after the batch.
+ *   (d) the worker's batch shape in steady state: starting from (b)'s
+ *       end-of-stream states stored as JSON text (the "rows"), 15 more days
+ *       of usage (~97,000 signals) in batches of BATCH signals (default
+ *       500, REVOS_BATCH_MAX's default), every account a batch touches
+ *       loaded from its text before the batch and dumped after it, as
+ *       revos-score does around its PostgreSQL round trip.
  *
  * (a) and (c): one warm-up run, then RUNS runs (default 5). (b) and (d)
  * pass ~816,000 signals each (about a minute on one core), so they run
@@ -43,6 +46,7 @@
 #endif
 
 #define DAYS 90
+#define EXTRA_DAYS 15 /* (d): days 90..104, usage only, on the day-89 states */
 #define REPEAT 20
 #define CONFIG_VERSION 1
 
@@ -288,28 +292,30 @@ static double run_interleaved(const revos_score_rules *rules, int accounts, json
 /* (d): the worker's batch shape with state round-tripped through JSON text. */
 typedef struct batch_times {
     double load, apply, dump, total;
-    size_t n_signals, n_batches, n_loads;
+    size_t n_signals, n_batches, n_loads, n_updates;
 } batch_times;
 
-static batch_times run_batched(const revos_score_rules *rules, int accounts, size_t batch)
+static batch_times run_batched(const revos_score_rules *rules, int accounts, size_t batch,
+                               char *const *snapshot, int from_day, int to_day)
 {
     batch_times t = {0};
-    char **text = calloc((size_t)accounts, sizeof *text); /* NULL: no row yet */
+    char **text = calloc((size_t)accounts, sizeof *text); /* the "rows" */
     json_t **live = calloc((size_t)accounts, sizeof *live);
     int *touched = malloc(sizeof *touched * (size_t)accounts);
     json_t *updates = json_array();
     json_t *pending = json_array(); /* signals not yet in a batch */
-    char account[64];
+    for (int a = 0; a < accounts; a++)
+        text[a] = strdup(snapshot[a]);
     g_updates = 0;
-    for (int day = 0; day <= DAYS; day++) {
-        if (day < DAYS) {
+    for (int day = from_day; day <= to_day; day++) {
+        if (day < to_day) {
             json_t *stream = day_interleaved(accounts, day);
             json_array_extend(pending, stream);
             json_decref(stream);
         }
         size_t have = json_array_size(pending);
         size_t done = 0;
-        while (have - done >= batch || (day == DAYS && done < have)) {
+        while (have - done >= batch || (day == to_day && done < have)) {
             size_t end = done + batch < have ? done + batch : have;
             size_t n_touched = 0;
             double t0 = now_s();
@@ -318,15 +324,10 @@ static batch_times run_batched(const revos_score_rules *rules, int accounts, siz
                 int a = account_index(json_array_get(pending, i));
                 if (live[a] != NULL)
                     continue;
-                if (text[a] != NULL) {
-                    json_error_t jerr;
-                    live[a] = json_loads(text[a], 0, &jerr);
-                    if (live[a] == NULL)
-                        die("json_loads", jerr.text);
-                } else {
-                    snprintf(account, sizeof account, "acct-bench-%05d", a);
-                    live[a] = revos_score_state_new(account);
-                }
+                json_error_t jerr;
+                live[a] = json_loads(text[a], 0, &jerr);
+                if (live[a] == NULL)
+                    die("json_loads", jerr.text);
                 touched[n_touched++] = a;
             }
             double t1 = now_s();
@@ -335,6 +336,7 @@ static batch_times run_batched(const revos_score_rules *rules, int accounts, siz
                 apply_one(rules, live[account_index(signal)], signal, updates);
             }
             double t2 = now_s();
+            /* write back every touched state (one multi-row upsert in the worker) */
             for (size_t k = 0; k < n_touched; k++) {
                 int a = touched[k];
                 free(text[a]);
@@ -359,6 +361,10 @@ static batch_times run_batched(const revos_score_rules *rules, int accounts, siz
         pending = rest;
     }
     t.total = t.load + t.apply + t.dump;
+    t.n_updates = g_updates;
+    if (getenv("BENCH_DUMP_STATES") != NULL) /* debugging: the final rows */
+        for (int a = 0; a < accounts; a++)
+            printf("%s\n", text[a]);
     for (int a = 0; a < accounts; a++)
         free(text[a]);
     free(text);
@@ -445,7 +451,7 @@ int main(int argc, char **argv)
         }
     }
     for (int a = 0; a < accounts; a++)
-        bytes += strlen(text[a]);
+        bytes += strlen(text[a]); /* text[] stays: (d) starts from these rows */
     double d = median(dump_s, runs), l = median(load_s, runs);
     printf("score (c) state json_dumps (store)       %10.0f states/s   %7.2f us/state"
            "   (%.0f B/state avg, %.1f MB/s, median of %d)\n",
@@ -456,11 +462,8 @@ int main(int argc, char **argv)
            accounts / l, l / accounts * 1e6, (double)bytes / accounts, (double)bytes / l / 1e6,
            runs);
     fflush(stdout);
-    for (int a = 0; a < accounts; a++) {
-        free(text[a]);
+    for (int a = 0; a < accounts; a++)
         json_decref(states[a]);
-    }
-    free(text);
     free(states);
 
     /* (d) the worker's batch shape */
@@ -471,7 +474,7 @@ int main(int argc, char **argv)
     batch_times *bt = malloc(sizeof *bt * (size_t)long_runs);
     double *tot = malloc(sizeof *tot * (size_t)long_runs);
     for (int r = 0; r < long_runs; r++) {
-        bt[r] = run_batched(rules, accounts, batch);
+        bt[r] = run_batched(rules, accounts, batch, text, DAYS, DAYS + EXTRA_DAYS);
         tot[r] = bt[r].total;
     }
     double m = median(tot, long_runs);
@@ -482,11 +485,15 @@ int main(int argc, char **argv)
     double ns = (double)mt->n_signals;
     printf("score (d) %d accounts, batches of %zu    %10.0f signals/s  %7.2f us/signal"
            "  (load %.2f + apply %.2f + dump %.2f us/signal; %.0f states loaded/batch of %.0f;"
-           " median of %d)\n",
+           " %zu signals, %.2f updates/signal, median of %d)\n",
            accounts, batch, ns / mt->total, mt->total / ns * 1e6, mt->load / ns * 1e6,
            mt->apply / ns * 1e6, mt->dump / ns * 1e6,
-           (double)mt->n_loads / (double)mt->n_batches, ns / (double)mt->n_batches, long_runs);
+           (double)mt->n_loads / (double)mt->n_batches, ns / (double)mt->n_batches, mt->n_signals,
+           (double)mt->n_updates / ns, long_runs);
 
+    for (int a = 0; a < accounts; a++)
+        free(text[a]);
+    free(text);
     free(bt);
     free(tot);
     free(long_secs);

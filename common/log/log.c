@@ -41,6 +41,29 @@ revos_log_level revos_log_level_parse(const char *text, revos_log_level fallback
     return fallback;
 }
 
+/* Replaces bytes that are not well-formed UTF-8 with '?' (in place), and
+ * drops a sequence cut short by truncation, so the line stays valid JSON. */
+static void valid_utf8(char *text)
+{
+    unsigned char *p = (unsigned char *)text;
+    while (*p != '\0') {
+        size_t len = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3
+                   : (*p & 0xF8) == 0xF0 ? 4 : 0;
+        size_t i = 1;
+        while (i < len && (p[i] & 0xC0) == 0x80)
+            i++;
+        if (len == 0 || i < len || (len == 2 && *p < 0xC2)) {
+            if (len > 0 && p[i] == '\0') { /* cut short at the end */
+                *p = '\0';
+                return;
+            }
+            *p++ = '?';
+            continue;
+        }
+        p += len;
+    }
+}
+
 void revos_log(revos_log_level level, const char *fmt, ...)
 {
     if (level < log_settings.min_level)
@@ -50,6 +73,8 @@ void revos_log(revos_log_level level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+
+    valid_utf8(msg);
 
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
@@ -78,6 +103,86 @@ static size_t append(char *out, size_t o, size_t outlen, const char *text, size_
     return o;
 }
 
+/* URL form: scheme://user:password@host/db?...&password=... */
+static void redact_url(const char *dsn, const char *scheme, char *out, size_t outlen)
+{
+    size_t o = 0;
+    const char *userinfo = scheme + 3;
+    const char *end = userinfo + strcspn(userinfo, "/?#");
+    const char *at = memchr(userinfo, '@', (size_t)(end - userinfo));
+    const char *colon = at ? memchr(userinfo, ':', (size_t)(at - userinfo)) : NULL;
+    const char *p = dsn;
+    if (colon != NULL) {
+        o = append(out, o, outlen, dsn, (size_t)(colon - dsn));
+        o = append(out, o, outlen, ":***", 4);
+        p = at;
+    }
+    const char *query = strchr(p, '?');
+    if (query == NULL) {
+        o = append(out, o, outlen, p, strlen(p));
+        out[o] = '\0';
+        return;
+    }
+    o = append(out, o, outlen, p, (size_t)(query - p) + 1);
+    for (const char *q = query + 1; *q != '\0';) {
+        size_t len = strcspn(q, "&");
+        if (strncmp(q, "password=", 9) == 0)
+            o = append(out, o, outlen, "password=***", 12);
+        else
+            o = append(out, o, outlen, q, len);
+        q += len;
+        if (*q == '&')
+            o = append(out, o, outlen, q++, 1);
+    }
+    out[o] = '\0';
+}
+
+/* Keyword form: key = value pairs, a value quoted with '...' (backslash
+ * escapes) or running to the next space; any password value is masked. */
+static void redact_keywords(const char *dsn, char *out, size_t outlen)
+{
+    size_t o = 0;
+    const char *p = dsn;
+    while (*p != '\0' && o + 1 < outlen) {
+        if (*p == ' ' || *p == '\t') {
+            out[o++] = *p++;
+            continue;
+        }
+        const char *key = p;
+        while (*p != '\0' && *p != '=' && *p != ' ' && *p != '\t')
+            p++;
+        size_t key_len = (size_t)(p - key);
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p != '=') { /* not a pair: copy the word as it is */
+            o = append(out, o, outlen, key, (size_t)(p - key));
+            continue;
+        }
+        p++;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        const char *value = p;
+        if (*p == '\'') {
+            for (p++; *p != '\0' && *p != '\''; p++)
+                if (*p == '\\' && p[1] != '\0')
+                    p++;
+            if (*p == '\'')
+                p++;
+        } else {
+            while (*p != '\0' && *p != ' ' && *p != '\t')
+                p++;
+        }
+        o = append(out, o, outlen, key, key_len);
+        if (key_len == 8 && strncmp(key, "password", 8) == 0)
+            o = append(out, o, outlen, "=***", 4);
+        else {
+            o = append(out, o, outlen, "=", 1);
+            o = append(out, o, outlen, value, (size_t)(p - value));
+        }
+    }
+    out[o] = '\0';
+}
+
 void revos_log_redact_dsn(const char *dsn, char *out, size_t outlen)
 {
     if (outlen == 0)
@@ -85,41 +190,9 @@ void revos_log_redact_dsn(const char *dsn, char *out, size_t outlen)
     out[0] = '\0';
     if (dsn == NULL)
         return;
-    size_t o = 0;
     const char *scheme = strstr(dsn, "://");
-    if (scheme != NULL) {
-        /* URL form: scheme://user:password@host/... */
-        const char *userinfo = scheme + 3;
-        const char *at = strchr(userinfo, '@');
-        const char *colon = at ? memchr(userinfo, ':', (size_t)(at - userinfo)) : NULL;
-        if (colon != NULL) {
-            o = append(out, o, outlen, dsn, (size_t)(colon - dsn));
-            o = append(out, o, outlen, ":***", 4);
-            o = append(out, o, outlen, at, strlen(at));
-        } else {
-            o = append(out, o, outlen, dsn, strlen(dsn));
-        }
-        out[o] = '\0';
-        return;
-    }
-    /* keyword form: ... password=secret ... or password='sec ret' */
-    const char *p = dsn;
-    while (*p != '\0' && o + 1 < outlen) {
-        if (strncmp(p, "password=", 9) == 0 && (p == dsn || p[-1] == ' ')) {
-            o = append(out, o, outlen, "password=***", 12);
-            p += 9;
-            if (*p == '\'') {
-                for (p++; *p != '\0' && *p != '\''; p++)
-                    ;
-                if (*p == '\'')
-                    p++;
-            } else {
-                while (*p != '\0' && *p != ' ')
-                    p++;
-            }
-            continue;
-        }
-        out[o++] = *p++;
-    }
-    out[o] = '\0';
+    if (scheme != NULL)
+        redact_url(dsn, scheme, out, outlen);
+    else
+        redact_keywords(dsn, out, outlen);
 }

@@ -111,7 +111,17 @@ revos_status revos_pg_begin(PGconn *conn, revos_err *err)
 
 revos_status revos_pg_commit(PGconn *conn, revos_err *err)
 {
-    revos_status st = revos_pg_exec(conn, "COMMIT", 0, NULL, NULL, err);
+    /* COMMIT of a transaction that already failed answers "ROLLBACK" with
+     * success status: that is a failed commit, not a successful one. */
+    if (PQtransactionStatus(conn) == PQTRANS_INERROR) {
+        revos_pg_rollback(conn);
+        return revos_fail(err, REVOS_ERR_RETRY, "postgres: commit of a failed transaction");
+    }
+    PGresult *res = NULL;
+    revos_status st = revos_pg_exec(conn, "COMMIT", 0, NULL, &res, err);
+    if (st == REVOS_OK && strcmp(PQcmdStatus(res), "COMMIT") != 0)
+        st = revos_fail(err, REVOS_ERR_RETRY, "postgres: transaction rolled back at commit");
+    PQclear(res);
     /* A COMMIT that fails leaves the outcome unknown only if the connection
      * dropped; both cases are retried from the stored offsets. */
     return st == REVOS_OK ? REVOS_OK : REVOS_ERR_RETRY;
@@ -144,10 +154,21 @@ static int is_blank_sql(const char *sql)
 revos_status revos_pg_migrate(PGconn *conn, int *applied, revos_err *err)
 {
     *applied = 0;
-    revos_status st = revos_pg_exec(conn,
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        " version int PRIMARY KEY, name text NOT NULL,"
-        " applied_at timestamptz NOT NULL DEFAULT now())", 0, NULL, NULL, err);
+    /* Under the lock too: two migrators creating the table at once collide
+     * even with IF NOT EXISTS. */
+    revos_status st = revos_pg_begin(conn, err);
+    if (st == REVOS_OK)
+        st = revos_pg_exec(conn, "SELECT pg_advisory_xact_lock(" MIGRATION_LOCK_KEY ")", 0, NULL,
+                           NULL, err);
+    if (st == REVOS_OK)
+        st = revos_pg_exec(conn,
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version int PRIMARY KEY, name text NOT NULL,"
+            " applied_at timestamptz NOT NULL DEFAULT now())", 0, NULL, NULL, err);
+    if (st == REVOS_OK)
+        st = revos_pg_commit(conn, err);
+    else
+        revos_pg_rollback(conn);
     if (st != REVOS_OK)
         return revos_wrap(err, st, "migrate");
     for (const struct revos_migration *m = revos_migrations; m->sql != NULL; m++) {

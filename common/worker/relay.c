@@ -9,6 +9,22 @@
 
 #define RELAY_CHUNK 2000
 
+/* Bytes of a hex string (as encode(..., 'hex') returns), malloc'd. */
+static unsigned char *unhex(const char *hex, size_t *len)
+{
+    size_t n = strlen(hex) / 2;
+    unsigned char *out = malloc(n > 0 ? n : 1);
+    if (out == NULL)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        unsigned hi = (unsigned)(hex[2 * i] <= '9' ? hex[2 * i] - '0' : hex[2 * i] - 'a' + 10);
+        unsigned lo = (unsigned)(hex[2 * i + 1] <= '9' ? hex[2 * i + 1] - '0' : hex[2 * i + 1] - 'a' + 10);
+        out[i] = (unsigned char)(hi << 4 | lo);
+    }
+    *len = n;
+    return out;
+}
+
 static char *hex_of(const uint8_t *data, size_t len)
 {
     static const char digits[] = "0123456789abcdef";
@@ -109,37 +125,35 @@ static revos_status relay_chunk(PGconn *conn, rd_kafka_t *kafka_producer,
     }
     int64_t failed_before = stats->failed;
     int64_t delivered_before = stats->delivered;
+    /* the ids published, to delete exactly those: ids are not commit-ordered,
+     * so a row with a smaller id may commit after this read */
+    size_t ids_cap = (size_t)rows * 21 + 3;
+    char *ids = malloc(ids_cap);
+    size_t ids_len = 0;
+    if (ids == NULL)
+        st = revos_fail(err, REVOS_ERR_FATAL, "out of memory relaying the outbox");
+    else
+        ids[ids_len++] = '{';
     for (int i = 0; i < rows && st == REVOS_OK; i++) {
         size_t key_len = 0, value_len = 0;
         unsigned char *key = NULL;
-        if (strcmp(PQgetvalue(res, i, 4), "f") == 0) {
-            char esc[4096];
-            const char *hex = PQgetvalue(res, i, 2);
-            if (strlen(hex) + 3 < sizeof esc) {
-                snprintf(esc, sizeof esc, "\\x%s", hex);
-                key = PQunescapeBytea((const unsigned char *)esc, &key_len);
-            }
-        }
-        const char *value_hex = PQgetvalue(res, i, 3);
-        size_t hex_len = strlen(value_hex);
-        char *esc_value = malloc(hex_len + 3);
-        unsigned char *value = NULL;
-        if (esc_value != NULL) {
-            memcpy(esc_value, "\\x", 2);
-            memcpy(esc_value + 2, value_hex, hex_len + 1);
-            value = PQunescapeBytea((const unsigned char *)esc_value, &value_len);
-            free(esc_value);
-        }
-        if (value == NULL)
+        if (strcmp(PQgetvalue(res, i, 4), "f") == 0)
+            key = unhex(PQgetvalue(res, i, 2), &key_len);
+        unsigned char *value = unhex(PQgetvalue(res, i, 3), &value_len);
+        if (value == NULL || (key == NULL && strcmp(PQgetvalue(res, i, 4), "f") == 0))
             st = revos_fail(err, REVOS_ERR_FATAL, "out of memory relaying the outbox");
         else
             st = revos_kafka_produce(kafka_producer, PQgetvalue(res, i, 1), key, key_len, value,
                                      value_len, err);
-        PQfreemem(key);
-        PQfreemem(value);
+        free(key);
+        free(value);
+        ids_len += (size_t)snprintf(ids + ids_len, ids_cap - ids_len, "%s%s", i ? "," : "",
+                                    PQgetvalue(res, i, 0));
     }
-    char max_id[32];
-    snprintf(max_id, sizeof max_id, "%s", PQgetvalue(res, rows - 1, 0));
+    if (ids != NULL && ids_len + 2 <= ids_cap) {
+        ids[ids_len++] = '}';
+        ids[ids_len] = '\0';
+    }
     PQclear(res);
     if (st == REVOS_OK) {
         rd_kafka_flush(kafka_producer, 30000);
@@ -149,10 +163,11 @@ static revos_status relay_chunk(PGconn *conn, rd_kafka_t *kafka_producer,
                             stats->last_error[0] ? stats->last_error : "timed out");
     }
     if (st == REVOS_OK) {
-        const char *del_params[] = {producer, max_id};
-        st = revos_pg_exec(conn, "DELETE FROM outbox WHERE producer = $1 AND id <= $2::bigint", 2,
-                           del_params, NULL, err);
+        const char *del_params[] = {producer, ids};
+        st = revos_pg_exec(conn, "DELETE FROM outbox WHERE producer = $1 AND id = ANY($2::bigint[])",
+                           2, del_params, NULL, err);
     }
+    free(ids);
     if (st != REVOS_OK) {
         revos_pg_rollback(conn);
         return st;
