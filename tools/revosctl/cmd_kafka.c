@@ -69,11 +69,64 @@ static int type_for(const char *suffix)
  * order). With
  * --avro each line is a JSON record encoded as the topic's Avro type (for
  * tests and repairs: nothing is validated beyond the schema). */
+/* The whole input, malloc'd and NUL-terminated (bounded to 256 MiB). */
+static char *read_all(const char *file, size_t *size)
+{
+    FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+    if (f == NULL)
+        return NULL;
+    size_t cap = 1 << 16, n = 0;
+    char *data = malloc(cap);
+    while (data != NULL) {
+        if (n + 1 == cap) {
+            char *grown = cap < ((size_t)256 << 20) ? realloc(data, cap * 2) : NULL;
+            if (grown == NULL) {
+                free(data);
+                data = NULL;
+                break;
+            }
+            data = grown;
+            cap *= 2;
+        }
+        size_t got = fread(data + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (f != stdin)
+        fclose(f);
+    if (data != NULL)
+        data[n] = '\0';
+    *size = n;
+    return data;
+}
+
 int cmd_produce(const revos_settings *s, const char *topic_suffix, const char *file)
 {
-    FILE *in = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+    size_t size = 0;
+    char *data = read_all(file, &size);
+    if (data == NULL) {
+        fprintf(stderr, "revosctl: cannot read %s\n", file);
+        return 1;
+    }
+    /* A file holding one JSON document (a pretty-printed webhook body, a
+     * HubSpot batch array) is one record; otherwise each line is one. */
+    if (strcmp(topic_suffix, "-") != 0) {
+        json_t *doc = json_loadb(data, size, JSON_DECODE_ANY, NULL);
+        if (doc != NULL && strchr(data, '\n') != NULL && strchr(data, '\n') < data + size - 1) {
+            char *compact = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+            if (compact != NULL) {
+                free(data);
+                data = compact;
+                size = strlen(compact);
+            }
+        }
+        json_decref(doc);
+    }
+    FILE *in = fmemopen(data, size > 0 ? size : 1, "r");
     if (in == NULL) {
-        fprintf(stderr, "revosctl: cannot open %s\n", file);
+        free(data);
+        fprintf(stderr, "revosctl: cannot read %s\n", file);
         return 1;
     }
     revos_err err = {{0}, {0}};
@@ -81,8 +134,8 @@ int cmd_produce(const revos_settings *s, const char *topic_suffix, const char *f
     rd_kafka_t *rk = NULL;
     if (revos_kafka_producer_new(s, NULL, &stats, &rk, &err) != REVOS_OK) {
         fprintf(stderr, "revosctl: %s\n", err.msg);
-        if (in != stdin)
-            fclose(in);
+        fclose(in);
+        free(data);
         return 1;
     }
     int per_line_topic = strcmp(topic_suffix, "-") == 0;
@@ -100,8 +153,8 @@ int cmd_produce(const revos_settings *s, const char *topic_suffix, const char *f
         (type < 0 || revos_avro_open(&codec, revos_settings_get(s, "REVOS_SCHEMA_REGISTRY_URL", NULL), &err) != REVOS_OK)) {
         fprintf(stderr, "revosctl: %s\n", type < 0 ? "--avro needs an Avro topic" : err.msg);
         rd_kafka_destroy(rk);
-        if (in != stdin)
-            fclose(in);
+        fclose(in);
+        free(data);
         return 1;
     }
     char *line = NULL;
@@ -174,8 +227,8 @@ int cmd_produce(const revos_settings *s, const char *topic_suffix, const char *f
         }
     }
     free(line);
-    if (in != stdin)
-        fclose(in);
+    fclose(in);
+    free(data);
     rd_kafka_flush(rk, 30000);
     if (stats.failed > 0 || stats.delivered != produced) {
         fprintf(stderr, "revosctl: %lld of %ld records not delivered: %s\n",
