@@ -19,15 +19,18 @@
  *       loaded from its text before the batch and dumped after it, as
  *       revos-score does around its PostgreSQL round trip.
  *
- * (a) and (c): one warm-up run, then RUNS runs (default 5). (b) and (d)
- * pass ~816,000 signals each (about a minute on one core), so they run
- * LONG_RUNS times (default 3) with no warm-up of their own ((a) has warmed
- * the code). The median run is printed as signals/s and us/signal. Signals
- * for (b) and (d) are built a day at a time outside the timed sections.
+ * (a) and (c): one warm-up run, then RUNS runs (default 5). (b) (816,000
+ * signals) and (d) (97,000 signals, ~0.4 ms each) take a minute or two per
+ * run, so they run LONG_RUNS times (default 3) with no warm-up of their own
+ * ((a) has warmed the code). The median run is printed as signals/s and
+ * us/signal, with the process CPU time per signal (the machine may be
+ * shared). Signals for (b) and (d) are built a day at a time outside the
+ * timed sections. The whole program takes about 8 minutes on this machine.
  *
  * Usage: bench_score_engine [SCORING_JSON [ACCOUNTS [RUNS [LONG_RUNS]]]]
  *   SCORING_JSON defaults to the source tree's config/scoring.json;
- *   REVOS_BATCH_MAX sets (d)'s batch size. */
+ *   REVOS_BATCH_MAX sets (d)'s batch size; BENCH_DUMP_STATES=1 prints (d)'s
+ *   final state rows (to check that batching does not change them). */
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
@@ -67,6 +70,15 @@ static double now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU time of this process: unlike the wall clock, not inflated when other
+ * processes take the core (the machine is shared). */
+static double cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -229,6 +241,7 @@ static int account_index(const json_t *signal)
 /* ---- Applying ---- */
 
 static size_t g_updates; /* ScoreUpdates emitted in the last run */
+static double g_cpu;      /* CPU seconds of the last run's timed sections */
 
 static void apply_one(const revos_score_rules *rules, json_t *state, const json_t *signal,
                       json_t *updates)
@@ -247,7 +260,7 @@ static double run_single(const revos_score_rules *rules, const json_t *stream)
 {
     json_t *updates = json_array();
     g_updates = 0;
-    double t0 = now_s();
+    double t0 = now_s(), c0 = cpu_s();
     for (int r = 0; r < REPEAT; r++) {
         json_t *state = revos_score_state_new("acct-bench-00000");
         for (size_t i = 0; i < json_array_size(stream); i++)
@@ -255,6 +268,7 @@ static double run_single(const revos_score_rules *rules, const json_t *stream)
         json_decref(state);
     }
     double s = now_s() - t0;
+    g_cpu = cpu_s() - c0;
     json_decref(updates);
     return s;
 }
@@ -272,16 +286,18 @@ static double run_interleaved(const revos_score_rules *rules, int accounts, json
         states[a] = revos_score_state_new(account);
     }
     g_updates = 0;
+    g_cpu = 0;
     *n_signals = 0;
     double spent = 0;
     for (int day = 0; day < DAYS; day++) {
         json_t *stream = day_interleaved(accounts, day);
-        double t0 = now_s();
+        double t0 = now_s(), c0 = cpu_s();
         for (size_t i = 0; i < json_array_size(stream); i++) {
             const json_t *signal = json_array_get(stream, i);
             apply_one(rules, states[account_index(signal)], signal, updates);
         }
         spent += now_s() - t0;
+        g_cpu += cpu_s() - c0;
         *n_signals += json_array_size(stream);
         json_decref(stream);
     }
@@ -291,7 +307,7 @@ static double run_interleaved(const revos_score_rules *rules, int accounts, json
 
 /* (d): the worker's batch shape with state round-tripped through JSON text. */
 typedef struct batch_times {
-    double load, apply, dump, total;
+    double load, apply, dump, total, cpu;
     size_t n_signals, n_batches, n_loads, n_updates;
 } batch_times;
 
@@ -318,7 +334,7 @@ static batch_times run_batched(const revos_score_rules *rules, int accounts, siz
         while (have - done >= batch || (day == to_day && done < have)) {
             size_t end = done + batch < have ? done + batch : have;
             size_t n_touched = 0;
-            double t0 = now_s();
+            double t0 = now_s(), c0 = cpu_s();
             /* load every account of the batch (one SELECT ... = ANY in the worker) */
             for (size_t i = done; i < end; i++) {
                 int a = account_index(json_array_get(pending, i));
@@ -345,6 +361,7 @@ static batch_times run_batched(const revos_score_rules *rules, int accounts, siz
                 live[a] = NULL;
             }
             double t3 = now_s();
+            t.cpu += cpu_s() - c0;
             t.load += t1 - t0;
             t.apply += t2 - t1;
             t.dump += t3 - t2;
@@ -402,14 +419,17 @@ int main(int argc, char **argv)
         day_signals(0, day, stream);
     size_t n = json_array_size(stream);
     double *secs = malloc(sizeof *secs * (size_t)runs);
+    double *cpus = malloc(sizeof *cpus * (size_t)(runs > long_runs ? runs : long_runs));
     run_single(rules, stream); /* warm-up */
-    for (int r = 0; r < runs; r++)
+    for (int r = 0; r < runs; r++) {
         secs[r] = run_single(rules, stream);
-    double s = median(secs, runs);
+        cpus[r] = g_cpu;
+    }
+    double s = median(secs, runs), c = median(cpus, runs);
     double total = (double)n * REPEAT;
-    printf("score (a) 1 account, walkthrough stream   %10.0f signals/s  %7.2f us/signal"
+    printf("score (a) 1 account, walkthrough stream   %10.0f signals/s  %7.2f us/signal (cpu %.2f)"
            "  (%zu signals x %d replays, %.2f updates/signal, median of %d)\n",
-           total / s, s / total * 1e6, n, REPEAT, (double)g_updates / total, runs);
+           total / s, s / total * 1e6, c / total * 1e6, n, REPEAT, (double)g_updates / total, runs);
     fflush(stdout);
     json_decref(stream);
 
@@ -417,12 +437,15 @@ int main(int argc, char **argv)
     json_t **states = calloc((size_t)accounts, sizeof *states);
     size_t n_sig = 0;
     double *long_secs = malloc(sizeof *long_secs * (size_t)long_runs);
-    for (int r = 0; r < long_runs; r++)
+    for (int r = 0; r < long_runs; r++) {
         long_secs[r] = run_interleaved(rules, accounts, states, &n_sig);
+        cpus[r] = g_cpu;
+    }
     s = median(long_secs, long_runs);
-    printf("score (b) %d accounts interleaved       %10.0f signals/s  %7.2f us/signal"
+    c = median(cpus, long_runs);
+    printf("score (b) %d accounts interleaved       %10.0f signals/s  %7.2f us/signal (cpu %.2f)"
            "  (%zu signals, %.2f updates/signal, median of %d)\n",
-           accounts, (double)n_sig / s, s / (double)n_sig * 1e6, n_sig,
+           accounts, (double)n_sig / s, s / (double)n_sig * 1e6, c / (double)n_sig * 1e6, n_sig,
            (double)g_updates / (double)n_sig, long_runs);
     fflush(stdout);
 
@@ -483,10 +506,11 @@ int main(int argc, char **argv)
         if (bt[r].total == m)
             mt = &bt[r];
     double ns = (double)mt->n_signals;
-    printf("score (d) %d accounts, batches of %zu    %10.0f signals/s  %7.2f us/signal"
+    printf("score (d) %d accounts, batches of %zu    %10.0f signals/s  %7.2f us/signal (cpu %.2f)"
            "  (load %.2f + apply %.2f + dump %.2f us/signal; %.0f states loaded/batch of %.0f;"
            " %zu signals, %.2f updates/signal, median of %d)\n",
-           accounts, batch, ns / mt->total, mt->total / ns * 1e6, mt->load / ns * 1e6,
+           accounts, batch, ns / mt->total, mt->total / ns * 1e6, mt->cpu / ns * 1e6,
+           mt->load / ns * 1e6,
            mt->apply / ns * 1e6, mt->dump / ns * 1e6,
            (double)mt->n_loads / (double)mt->n_batches, ns / (double)mt->n_batches, mt->n_signals,
            (double)mt->n_updates / ns, long_runs);
@@ -498,6 +522,7 @@ int main(int argc, char **argv)
     free(tot);
     free(long_secs);
     free(secs);
+    free(cpus);
     free(dump_s);
     free(load_s);
     revos_score_rules_free(rules);

@@ -134,7 +134,9 @@ say "$total raw events for $accounts accounts ($(du -k "$work/all.tsv" | cut -f1
 workers=(ingest normalize score route outcome)
 e2e_start_workers "$work/logs"
 declare -A port pid
+# shellcheck disable=SC2154 # E2E_PID_* are set by e2e_start (lib.sh) through eval
 pid[ingest]=$E2E_PID_revos_ingest pid[normalize]=$E2E_PID_revos_normalize
+# shellcheck disable=SC2154
 pid[score]=$E2E_PID_revos_score pid[route]=$E2E_PID_revos_route pid[outcome]=$E2E_PID_revos_outcome
 deadline=$((SECONDS + 60))
 for w in "${workers[@]}"; do
@@ -190,22 +192,27 @@ pg_ticks() { # the local PostgreSQL cluster: postmaster and all its children
     for p in $pg_master $(pgrep -P "$pg_master" 2>/dev/null); do sum=$((sum + $(cpu_ticks "$p"))); done
     echo "$sum"
 }
-declare -A cpu0 cpu1 in0 b0 in1 b1
-snapshot_cpu() { # ARRAY-NAME
+declare -A cpu0 cpu1 in0 b0 in1 b1 out0 out1
+# shellcheck disable=SC2034 # into is a reference to cpu0 or cpu1
+snapshot_cpu() { # ASSOCIATIVE-ARRAY-NAME
     local -n into=$1
     for w in "${workers[@]}"; do into[$w]=$(cpu_ticks "${pid[$w]}"); done
-    into[postgres]=$(pg_ticks)
-    into[kafka]=$(cpu_ticks "$kafka_pid")
+    into["postgres"]=$(pg_ticks)
+    into["kafka"]=$(cpu_ticks "$kafka_pid")
 }
 for w in "${workers[@]}"; do
     in0[$w]=$(metric "$w" revos_records_in_total) b0[$w]=$(metric "$w" revos_batches_total)
+    out0[$w]=$(metric "$w" revos_records_out_total)
 done
 signals0=$(sql "SELECT coalesce(sum(greatest(next_offset, 0)), 0) FROM consumer_offsets WHERE group_id = '${REVOS_TOPIC_PREFIX}revos-score' AND topic = '${REVOS_TOPIC_PREFIX}signals'")
 (   # metrics sampler: "<epoch> <worker> <records_in> <batches>" every 0.5 s
     while :; do
         t=$(now)
         for w in "${workers[@]}"; do
-            echo "$t $w $(metric "$w" revos_records_in_total) $(metric "$w" revos_batches_total)"
+            curl -s -m 2 "http://127.0.0.1:${port[$w]}/metrics" | awk -v t="$t" -v w="$w" '
+                $1 == "revos_records_in_total" { r = $2 }
+                $1 == "revos_batches_total" { b = $2 }
+                END { printf "%s %s %d %d\n", t, w, r + 0, b + 0 }'
         done
         sleep 0.5
     done >"$work/samples.txt"
@@ -228,6 +235,7 @@ t_end=$(sql "SELECT extract(epoch FROM max(updated_at)) FROM consumer_offsets WH
 signals1=$(sql "SELECT coalesce(sum(greatest(next_offset, 0)), 0) FROM consumer_offsets WHERE group_id = '${REVOS_TOPIC_PREFIX}revos-score' AND topic = '${REVOS_TOPIC_PREFIX}signals'")
 for w in "${workers[@]}"; do
     in1[$w]=$(metric "$w" revos_records_in_total) b1[$w]=$(metric "$w" revos_batches_total)
+    out1[$w]=$(metric "$w" revos_records_out_total)
 done
 critical=$(sql "SELECT count(*) FROM score_current WHERE kind = 'renewal_risk' AND tier = 'critical' AND account_id <> 'acct-001Dn00000ZZZAAAA'")
 plays=$(sql "SELECT count(*) FROM route_plays WHERE account_id <> 'acct-001Dn00000ZZZAAAA'")
@@ -246,13 +254,18 @@ printf 'pipeline produce     %.2f s (revosctl produce - of %d records)\n' \
 printf 'pipeline outcome     %d of %d accounts at renewal_risk critical, %d plays opened\n' "$critical" "$accounts" "$plays"
 for w in "${workers[@]}"; do
     n=$((in1[$w] - in0[$w])) nb=$((b1[$w] - b0[$w]))
+    if ((n == 0)); then
+        printf 'stage %-10s       0 records (nothing to do in this run)  cpu %6.2f s\n' "$w" \
+            "$(awk -v a="${cpu0[$w]}" -v b="${cpu1[$w]}" -v t="$tck" 'BEGIN { print (b - a) / t }')"
+        continue
+    fi
     # when the stage's counter first moved and last moved, relative to t0
     read -r first last < <(awk -v w="$w" -v t0="$t0" -v v0="${in0[$w]}" -v v1="${in1[$w]}" '
         $2 == w && $3 > v0 && first == "" { first = $1 - t0 }
         $2 == w && $3 >= v1 && last == "" { last = $1 - t0 }
         END { printf "%s %s\n", (first == "" ? "nan" : first), (last == "" ? "nan" : last) }' "$work/samples.txt")
-    printf 'stage %-10s %7d records in %5d batches (%5.1f/batch)  busy +%5.1f..+%5.1f s  %7.0f records/s while busy  cpu %6.2f s\n' \
-        "$w" "$n" "$nb" "$(awk -v n="$n" -v b="$nb" 'BEGIN { print b ? n / b : 0 }')" \
+    printf 'stage %-10s %7d records in %5d batches (%5.1f/batch) -> %6d out  busy +%5.1f..+%5.1f s  %7.0f records/s while busy  cpu %6.2f s\n' \
+        "$w" "$n" "$nb" "$(awk -v n="$n" -v b="$nb" 'BEGIN { print b ? n / b : 0 }')" "$((out1[$w] - out0[$w]))" \
         "$first" "$last" "$(awk -v n="$n" -v f="$first" -v l="$last" 'BEGIN { d = l - f; if (d < 0.5) d = 0.5; print n / d }')" \
         "$(awk -v a="${cpu0[$w]}" -v b="${cpu1[$w]}" -v t="$tck" 'BEGIN { print (b - a) / t }')"
 done

@@ -804,7 +804,7 @@ static bool walk_skip(walk *w, size_t n, const char *what)
  * bytes that are left. */
 static bool walk_length(walk *w, const char *what, size_t *out)
 {
-    int64_t len;
+    int64_t len = 0;
     if (!walk_varint(w, &len))
         return false;
     if (len < 0)
@@ -842,7 +842,7 @@ static bool walk_blocks(walk *w, avro_schema_t item, bool is_map, int depth)
         const uint8_t *block_start = w->p;
         for (int64_t i = 0; i < count; i++) {
             if (is_map) {
-                size_t key_len;
+                size_t key_len = 0;
                 if (!walk_length(w, "map key", &key_len))
                     return false;
                 if (memchr(w->p, '\0', key_len) != NULL)
@@ -863,7 +863,7 @@ static bool walk_value(walk *w, avro_schema_t schema, int depth)
         return walk_fail(w, "nested too deeply");
     schema = resolve(schema);
     int64_t n;
-    size_t len;
+    size_t len = 0;
     switch (avro_typeof(schema)) {
     case AVRO_NULL:
         return true;
