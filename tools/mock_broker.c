@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "config/settings.h"
+#include "config/topics.h"
 #include "core/status.h"
 
 static volatile sig_atomic_t running = 1;
@@ -56,13 +57,9 @@ int main(int argc, char **argv)
     }
     /* Create the project's topics with the requested partition count; any
      * other topic is auto-created on first use. */
-    static const char *const suffixes[] = {
-        "raw.salesforce", "raw.hubspot", "raw.debezium", "raw.zendesk", "raw.segment",
-        "raw.nps", "raw.conversation", "raw.market", "raw.handoff", "events", "signals",
-        "scores", "actions", "outcomes", "thresholds", "dlq"};
-    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+    for (size_t i = 0; revos_topic_suffixes[i] != NULL; i++) {
         char topic[256];
-        revos_settings_topic(&settings, suffixes[i], topic, sizeof topic);
+        revos_settings_topic(&settings, revos_topic_suffixes[i], topic, sizeof topic);
         rd_kafka_mock_topic_create(cluster, topic, partitions, 1);
     }
     const char *bootstraps = rd_kafka_mock_cluster_bootstraps(cluster);

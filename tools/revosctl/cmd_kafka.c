@@ -6,13 +6,9 @@
 #include <unistd.h>
 
 #include "avro/avro_codec.h"
+#include "config/topics.h"
 #include "kafka/kafka.h"
 #include "revosctl.h"
-
-static const char *const all_topics[] = {
-    "raw.salesforce", "raw.hubspot", "raw.debezium", "raw.zendesk", "raw.segment", "raw.nps",
-    "raw.conversation", "raw.market", "raw.handoff", "events", "signals", "scores", "actions",
-    "outcomes", "thresholds", "dlq"};
 
 int cmd_topics_create(const revos_settings *s)
 {
@@ -23,12 +19,12 @@ int cmd_topics_create(const revos_settings *s)
         fprintf(stderr, "revosctl: %s\n", err.msg);
         return 1;
     }
-    size_t n = sizeof all_topics / sizeof all_topics[0];
-    char names[sizeof all_topics / sizeof all_topics[0]][256];
-    const char *ptrs[sizeof all_topics / sizeof all_topics[0]];
-    for (size_t i = 0; i < n; i++) {
-        revos_settings_topic(s, all_topics[i], names[i], sizeof names[i]);
-        ptrs[i] = names[i];
+    char names[32][256];
+    const char *ptrs[32];
+    size_t n = 0;
+    for (; revos_topic_suffixes[n] != NULL && n < 32; n++) {
+        revos_settings_topic(s, revos_topic_suffixes[n], names[n], sizeof names[n]);
+        ptrs[n] = names[n];
     }
     int partitions = (int)revos_settings_get_long(s, "REVOS_PARTITIONS", 4);
     int replication = (int)revos_settings_get_long(s, "REVOS_REPLICATION", 1);
@@ -50,18 +46,6 @@ static int64_t now_ms(void)
     return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
-static int type_for(const char *suffix)
-{
-    static const struct { const char *suffix; revos_record_type type; } map[] = {
-        {"events", REVOS_REC_SOURCE_EVENT}, {"signals", REVOS_REC_SIGNAL},
-        {"scores", REVOS_REC_SCORE_UPDATE}, {"actions", REVOS_REC_ACTION},
-        {"outcomes", REVOS_REC_OUTCOME}, {"thresholds", REVOS_REC_THRESHOLD_CHANGE},
-        {"dlq", REVOS_REC_DEAD_LETTER}};
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (strcmp(map[i].suffix, suffix) == 0)
-            return (int)map[i].type;
-    return -1;
-}
 
 /* Raw topics carry each source's JSON; one line of FILE is one record. With
  * TOPIC "-" each line is "<topic suffix><TAB><record>", so records for
@@ -147,7 +131,7 @@ int cmd_produce(const revos_settings *s, const char *topic_suffix, const char *f
      * pipeline keeps up with (sources then arrive interleaved as in life) */
     long rate = revos_settings_get_long(s, "REVOS_RATE", 0);
     int64_t started = now_ms();
-    int type = revos_settings_get(s, "REVOS_AVRO", NULL) != NULL ? type_for(topic_suffix) : -1;
+    int type = revos_settings_get(s, "REVOS_AVRO", NULL) != NULL ? revos_topic_record_type(topic_suffix) : -1;
     revos_avro *codec = NULL;
     if (revos_settings_get(s, "REVOS_AVRO", NULL) != NULL &&
         (type < 0 || revos_avro_open(&codec, revos_settings_get(s, "REVOS_SCHEMA_REGISTRY_URL", NULL), &err) != REVOS_OK)) {
@@ -262,7 +246,7 @@ static void ignore_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
  * are), from the beginning, until --max records or --timeout-ms of silence. */
 int cmd_consume(const revos_settings *s, const char *topic_suffix)
 {
-    int type = type_for(topic_suffix);
+    int type = revos_topic_record_type(topic_suffix);
     long max = revos_settings_get_long(s, "REVOS_MAX", -1);
     long idle_ms = revos_settings_get_long(s, "REVOS_TIMEOUT_MS", 8000);
     char topic[256], group[128];
