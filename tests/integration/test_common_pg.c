@@ -37,16 +37,7 @@ static PGconn *connect_db(void)
 
 static void setup(void)
 {
-    const char *dsn = getenv("REVOS_PG_DSN");
-    ck_assert_msg(dsn != NULL && dsn[0] != '\0',
-                  "REVOS_PG_DSN is not set: eval \"$(deploy/local/up --pg-only)\"");
-    snprintf(db_name, sizeof db_name, "revos_common_pg_%ld_%ld", run_pid, (long)getpid());
-    char sql[160];
-    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", db_name);
-    run_admin(sql);
-    snprintf(sql, sizeof sql, "CREATE DATABASE %s", db_name);
-    run_admin(sql);
-    dsn_for_database(dsn, db_name, db_dsn, sizeof db_dsn);
+    create_database(db_name, sizeof db_name, db_dsn, sizeof db_dsn);
     conn = connect_db();
 }
 

@@ -47,16 +47,7 @@ static revos_delivery_stats stats;
 static void setup(void)
 {
     revos_log_init("test-relay", REVOS_LOG_ERROR);
-    const char *dsn = getenv("REVOS_PG_DSN");
-    ck_assert_msg(dsn != NULL && dsn[0] != '\0',
-                  "REVOS_PG_DSN is not set: eval \"$(deploy/local/up --pg-only)\"");
-    snprintf(db_name, sizeof db_name, "revos_common_relay_%ld_%ld", run_pid, (long)getpid());
-    char sql[160];
-    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", db_name);
-    run_admin(sql);
-    snprintf(sql, sizeof sql, "CREATE DATABASE %s", db_name);
-    run_admin(sql);
-    dsn_for_database(dsn, db_name, db_dsn, sizeof db_dsn);
+    create_database(db_name, sizeof db_name, db_dsn, sizeof db_dsn);
     revos_err err = {{0}, {0}};
     ck_assert_msg(revos_pg_connect(db_dsn, "test_common_relay", &conn, &err) == REVOS_OK, "%s", err.msg);
     PQsetNoticeProcessor(conn, quiet, NULL);
