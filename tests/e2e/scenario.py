@@ -82,8 +82,11 @@ def main():
     p.add_argument("--name", default="Lincoln Unified School District")
     p.add_argument("--domain", default="lincolnusd.org")
     p.add_argument("--arr", type=int, default=180000)
-    p.add_argument("--start", default="2026-06-01")
+    # Day 89, the last of the scenario, is yesterday: its pages are live
+    # (within the live horizon), the months before it history.
+    p.add_argument("--start", default=(datetime.now(timezone.utc).date() - timedelta(days=90)).isoformat())
     p.add_argument("--renewal-day", type=int, default=190)
+    p.add_argument("--champion-day", type=int, default=88, help="day the champion changes roles")
     p.add_argument("--usage-per-day", type=int, default=10)
     p.add_argument("--decline-pct", type=float, default=35.0)
     p.add_argument("--nps-before", type=int, default=8)
@@ -195,17 +198,21 @@ def main():
         total += per_day_after
         n = int(round(total)) - int(round(total - per_day_after))
         track("phase3", day, n)
+    # The champion leaves the role two days before the scenario's end, so
+    # the renewal risk turns critical within the live horizon and pages.
+    moved = t0 + a.champion_day * DAY
     w.add("phase3", "raw.salesforce", cdc("OpportunityContactRole", role, "UPDATE",
-                                           t0 + 70 * DAY, 100, {"Role": "Business User"}, ["Role"]), t0 + 70 * DAY)
+                                           moved, 100, {"Role": "Business User"}, ["Role"]), moved)
     for day in (61, 64, 67, 70, 73, 76, 79, 82, 85):
         ticket("phase3", day, 1, "high")
     nps("phase3", 80, a.nps_after, f"jordan.kim@{a.domain}", "Rostering keeps failing and support is slow")
 
     if a.close != "none":
         won = a.close == "won"
-        w.add("close", "raw.salesforce", cdc("Opportunity", opp, "UPDATE", t0 + 95 * DAY, 200, {
+        closed = t0 + 89 * DAY + timedelta(hours=10)
+        w.add("close", "raw.salesforce", cdc("Opportunity", opp, "UPDATE", closed, 200, {
             "StageName": "Closed Won" if won else "Closed Lost", "IsClosed": True, "IsWon": won},
-            ["StageName", "IsClosed", "IsWon"]), t0 + 95 * DAY)
+            ["StageName", "IsClosed", "IsWon"]), closed)
     w.close()
     print(json.dumps({"account": acct, "opportunity": opp, "contact": contact, "ae": ae, "csm": csm,
                       "csm_lead": csm_lead, "domain": a.domain}))

@@ -128,6 +128,7 @@ static void setup(void)
     exec_ok(sql);
     run_file("workers/route/schema.sql");
     run_file("workers/outcome/schema.sql");
+    run_file("workers/route/schema_eventtime.sql");
     char path[1024];
     snprintf(path, sizeof path, "%s/outcomes.json", REVOS_CONFIG_DIR);
     json_t *outcomes = json_load_file(path, 0, NULL);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -195,9 +196,13 @@ static void setup(void)
     exec_ok(sql);
     run_file("workers/route/schema.sql");
     run_file("workers/outcome/schema.sql");
+    run_file("workers/route/schema_eventtime.sql");
     config = json_object();
     json_object_set_new(config, "routing", load("routing.json"));
     json_object_set_new(config, "plays", load("plays.json"));
+    /* the fixtures' conditions (2026-08-29) stay live; pages go out at once */
+    json_object_set_new(json_object_get(config, "routing"), "live_horizon", json_string("366d"));
+    json_object_set_new(json_object_get(config, "routing"), "page_wait", json_integer(0));
     memset(&settings, 0, sizeof settings);
     use_settings("http://pages.test/hook");
     emitted = json_array();
@@ -224,21 +229,30 @@ static void teardown(void)
     json_decref(counters);
 }
 
-/* A renewal_risk update of acct-001 (the walkthrough's account). */
-static json_t *update(const char *score_id, const char *tier, const char *previous_tier,
-                      const char *derived)
+/* A renewal_risk update of acct-001 (the walkthrough's account) as of
+ * as_of, revision revision of its cell. */
+static json_t *update_at(const char *score_id, const char *tier, const char *previous_tier,
+                         const char *derived, int64_t as_of, int revision)
 {
-    return json_pack(
+    json_t *u = json_pack(
         "{s:s, s:s, s:s, s:f, s:s?, s:s?, s:I, s:I, s:s, s:[], s:s,"
         " s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}}",
         "score_id", score_id, "account_id", "acct-001", "kind", "renewal_risk", "value", 82.5,
-        "tier", tier, "previous_tier", previous_tier, "as_of", (json_int_t)1787994000000LL,
+        "tier", tier, "previous_tier", previous_tier, "as_of", (json_int_t)as_of,
         "config_version", (json_int_t)3, "trigger_signal_id", "sig", "contributions",
         "explanation", "Renewal risk 82.5: usage -35%, champion left, NPS 3.", "context", "arr",
         "180000", "renewal_date", "2026-12-08", "ae", "005Dn000AE01AAA", "csm",
         "005Dn000CS01AAA", "csm_lead", "005Dn000CL01AAA", "name",
         "Lincoln Unified School District", "forecast_confidence", "15", "renewal_risk_tier",
         tier ? tier : "critical", "derived", derived ? derived : "");
+    json_object_set_new(u, "revision", json_integer(revision));
+    return u;
+}
+
+static json_t *update(const char *score_id, const char *tier, const char *previous_tier,
+                      const char *derived)
+{
+    return update_at(score_id, tier, previous_tier, derived, 1787994000000LL, 0);
 }
 
 static json_t *walkthrough(void)
@@ -406,23 +420,25 @@ START_TEST(trigger_for_an_open_play_is_attached_not_reopened)
 {
     process(walkthrough());
     json_array_clear(emitted);
-    process(update("acct-001:renewal_risk:sig-10", "critical", "high", NULL));
+    /* a later cell */
+    process(update_at("acct-001:renewal_risk:sig-10", "critical", "high", NULL, 1788080400000LL, 0));
     ck_assert_uint_eq(json_array_size(emitted), 0);
     ck_assert_str_eq(scalar("SELECT count(*) FROM route_plays"), "1");
     ck_assert_str_eq(scalar("SELECT count(*) FROM route_pages"), "4");
     ck_assert_str_eq(scalar(sqlf("SELECT string_agg(score_id||'/'||attached, ',' ORDER BY score_id)"
                                  " FROM route_play_events WHERE play_id = '%s'", play_id())),
                      "acct-001:renewal_risk:sig-10/true,acct-001:renewal_risk:sig-9/false");
-    ck_assert_int_eq(json_integer_value(json_object_get(counters, "revos_route_triggers_attached_total")), 1);
 }
 END_TEST
 
 START_TEST(closed_play_lets_the_next_trigger_open_a_new_one)
 {
     process(walkthrough());
-    exec_ok("UPDATE route_plays SET status = 'churned', closed_at = now()");
+    exec_ok("INSERT INTO outcome_records (outcome_id, kind, result, account_id, actor, occurred_at)"
+            " VALUES ('crm-1', 'crm_renewal', 'churned', 'acct-001', 'crm', to_timestamp(1788000000))");
+    exec_ok("UPDATE route_plays SET status = 'churned', closed_at = to_timestamp(1788000000)");
     json_array_clear(emitted);
-    process(update("acct-001:renewal_risk:sig-11", "critical", "high", NULL));
+    process(update_at("acct-001:renewal_risk:sig-11", "critical", "high", NULL, 1788100000000LL, 0));
     ck_assert_str_eq(scalar("SELECT count(*) FROM route_plays WHERE status = 'open'"), "1");
     ck_assert_str_eq(scalar("SELECT count(*) FROM route_plays"), "2");
     ck_assert_str_eq(kind_of(0), "play_assigned");
@@ -451,8 +467,10 @@ START_TEST(open_notice_absorbs_repeats_until_acknowledged)
     ck_assert_uint_eq(json_array_size(emitted), 0);
     ck_assert_str_eq(scalar("SELECT count(*) FROM route_pages"), "1");
     exec_ok("INSERT INTO page_acks (page_id, acked_by, acked_at, outcome_id)"
-            " SELECT page_id, 'u', now(), 'o-1' FROM route_pages");
-    process(update("s-3", "critical", "critical", "champion_changed:critical"));
+            " SELECT page_id, 'u', now() - interval '1 minute', 'o-1' FROM route_pages");
+    /* a condition after the acknowledgement starts a new notice */
+    process(update_at("s-3", "critical", "critical", "champion_changed:critical",
+                      (int64_t)time(NULL) * 1000, 0));
     ck_assert_uint_eq(json_array_size(emitted), 1);
     ck_assert_str_eq(kind_of(0), "page");
     ck_assert_str_eq(scalar("SELECT count(DISTINCT play_id) FROM route_pages"), "2");
@@ -832,6 +850,71 @@ START_TEST(escalation_skips_a_level_nobody_holds)
 }
 END_TEST
 
+
+/* ==== Event time ==== */
+
+START_TEST(historical_decision_is_recorded_and_never_paged)
+{
+    json_object_set_new(json_object_get(config, "routing"), "live_horizon", json_string("72h"));
+    process(walkthrough());
+    ck_assert_str_eq(scalar("SELECT historical::text FROM route_plays"), "true");
+    ck_assert_str_eq(scalar("SELECT string_agg(DISTINCT status, ',') FROM route_pages"), "historical");
+    ck_assert(json_is_true(json_object_get(json_object_get(json_array_get(emitted, 0), "record"),
+                                           "historical")));
+    tick(time(NULL) * 1000 + 86400000LL);
+    ck_assert_uint_eq(json_array_size(posted), 0);
+    ck_assert_str_eq(scalar("SELECT count(*) FROM route_pages WHERE ack_due_at IS NOT NULL"), "0");
+}
+END_TEST
+
+START_TEST(correction_that_takes_the_trigger_away_withdraws_the_decision)
+{
+    process(update_at("acct-001:renewal_risk:2026-08-29", "critical", "high", NULL, 1787994000000LL, 0));
+    ck_assert_str_eq(scalar("SELECT status FROM route_plays"), "open");
+    /* revision 1 of the same cell: the tier did not change after all */
+    process(update_at("acct-001:renewal_risk:2026-08-29:r1", "high", "high", NULL, 1787994000000LL, 1));
+    ck_assert_str_eq(scalar("SELECT status FROM route_plays"), "superseded");
+    ck_assert_str_eq(scalar("SELECT string_agg(DISTINCT status, ',') FROM route_pages"), "cancelled");
+    /* revision 0 delivered again changes nothing */
+    process(update_at("acct-001:renewal_risk:2026-08-29", "critical", "high", NULL, 1787994000000LL, 0));
+    ck_assert_str_eq(scalar("SELECT status FROM route_plays"), "superseded");
+}
+END_TEST
+
+START_TEST(earlier_trigger_arriving_later_opens_the_play_it_would_have)
+{
+    /* in event-time order: the day-1 trigger opens, the day-2 one attaches */
+    process(update_at("acct-001:renewal_risk:d1", "critical", "high", NULL, 1787900000000LL, 0));
+    process(update_at("acct-001:renewal_risk:d2", "critical", "high", NULL, 1787994000000LL, 0));
+    char *in_order = strdup(scalar("SELECT play_id FROM route_plays WHERE status = 'open'"));
+    char *events = strdup(scalar("SELECT string_agg(score_id||'/'||attached, ',' ORDER BY score_id)"
+                                 " FROM route_play_events"));
+    exec_ok("TRUNCATE route_plays, route_tasks, route_pages, route_play_events, route_cells");
+    /* the other way round */
+    process(update_at("acct-001:renewal_risk:d2", "critical", "high", NULL, 1787994000000LL, 0));
+    process(update_at("acct-001:renewal_risk:d1", "critical", "high", NULL, 1787900000000LL, 0));
+    ck_assert_str_eq(scalar("SELECT play_id FROM route_plays WHERE status = 'open'"), in_order);
+    ck_assert_str_eq(scalar("SELECT count(*) FROM route_plays WHERE status = 'superseded'"), "1");
+    ck_assert_str_eq(scalar("SELECT string_agg(score_id||'/'||attached, ',' ORDER BY score_id)"
+                            " FROM route_play_events"), events);
+    free(in_order);
+    free(events);
+}
+END_TEST
+
+START_TEST(crm_close_recorded_before_the_play_closes_it)
+{
+    exec_ok("INSERT INTO outcome_records (outcome_id, kind, result, account_id, actor, occurred_at)"
+            " VALUES ('crm-1', 'crm_renewal', 'churned', 'acct-001', 'crm', to_timestamp(1788000000))");
+    process(update_at("acct-001:renewal_risk:d1", "critical", "high", NULL, 1787994000000LL, 0));
+    ck_assert_str_eq(scalar("SELECT status||'/'||closed_by FROM route_plays"), "churned/crm-1");
+    ck_assert_str_eq(scalar("SELECT string_agg(DISTINCT status, ',') FROM route_pages"), "cancelled");
+    /* a condition after the close opens a new play */
+    process(update_at("acct-001:renewal_risk:d9", "critical", "high", NULL, 1788100000000LL, 0));
+    ck_assert_str_eq(scalar("SELECT count(*) FROM route_plays WHERE status = 'open'"), "1");
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("route_pg");
@@ -851,6 +934,10 @@ static Suite *suite(void)
     tcase_add_test(d, malformed_update_is_rejected_and_the_batch_goes_on);
     tcase_add_test(d, config_error_rejects_the_whole_update_with_its_reason);
     tcase_add_test(d, unresolvable_owner_role_is_skipped_not_fatal);
+    tcase_add_test(d, historical_decision_is_recorded_and_never_paged);
+    tcase_add_test(d, correction_that_takes_the_trigger_away_withdraws_the_decision);
+    tcase_add_test(d, earlier_trigger_arriving_later_opens_the_play_it_would_have);
+    tcase_add_test(d, crm_close_recorded_before_the_play_closes_it);
     suite_add_tcase(s, d);
     TCase *p = tcase_create("paging");
     tcase_add_checked_fixture(p, setup, teardown);

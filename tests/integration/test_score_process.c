@@ -20,6 +20,7 @@
 #include "score/score_worker.h"
 
 #define SCHEMA_FILE REVOS_CONFIG_DIR "/../workers/score/schema.sql"
+#define SCHEMA_EVENT_TIME_FILE REVOS_CONFIG_DIR "/../workers/score/schema_eventtime.sql"
 
 /* ==== The fake batch ==== */
 
@@ -136,14 +137,17 @@ static void fixture_open(fixture *f)
     revos_err err = {0};
     ck_assert_msg(revos_pg_connect(db_dsn, "test_score_process", &f->batch.pg, &err) == REVOS_OK, "%s", err.msg);
     PQsetNoticeProcessor(f->batch.pg, quiet, NULL);
-    FILE *file = fopen(SCHEMA_FILE, "rb");
-    ck_assert_ptr_nonnull(file);
-    char sql[8192] = {0};
-    ck_assert_uint_gt(fread(sql, 1, sizeof sql - 1, file), 0);
-    fclose(file);
-    PGresult *res = PQexec(f->batch.pg, sql);
-    ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "schema: %s", PQerrorMessage(f->batch.pg));
-    PQclear(res);
+    const char *files[] = {SCHEMA_FILE, SCHEMA_EVENT_TIME_FILE};
+    for (size_t i = 0; i < 2; i++) {
+        FILE *file = fopen(files[i], "rb");
+        ck_assert_ptr_nonnull(file);
+        char sql[8192] = {0};
+        ck_assert_uint_gt(fread(sql, 1, sizeof sql - 1, file), 0);
+        fclose(file);
+        PGresult *res = PQexec(f->batch.pg, sql);
+        ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s: %s", files[i], PQerrorMessage(f->batch.pg));
+        PQclear(res);
+    }
     json_error_t jerr;
     json_t *scoring = json_load_file(REVOS_CONFIG_DIR "/scoring.json", 0, &jerr);
     ck_assert_msg(scoring != NULL, "%s", jerr.text);
@@ -190,6 +194,8 @@ static revos_status process(fixture *f, json_t *records, revos_record_type *type
     revos_err err = {0};
     ck_assert_msg(revos_pg_begin(f->batch.pg, &err) == REVOS_OK, "%s", err.msg);
     revos_status st = revos_score_process(f->worker, &f->batch, msgs, n, &err);
+    if (st != REVOS_OK)
+        fprintf(stderr, "process: %s\n", err.msg);
     if (st == REVOS_OK)
         ck_assert_msg(revos_pg_commit(f->batch.pg, &err) == REVOS_OK, "%s", err.msg);
     else
@@ -270,9 +276,9 @@ START_TEST(test_process_emits_valid_score_updates_and_persists_state)
     onboarding(records, "acct-b");
     ck_assert_int_eq(process(&f, records, NULL), REVOS_OK);
     ck_assert_uint_eq(json_array_size(f.batch.rejected), 0);
-    /* per account: 3 scores first computed, risk to medium on the renewal, back to low on the champion */
-    ck_assert_uint_eq(count_topic(f.batch.emitted, "scores", "acct-a"), 8);
-    ck_assert_uint_eq(count_topic(f.batch.emitted, "scores", "acct-b"), 8);
+    /* per account: one day, one cell per kind */
+    ck_assert_uint_eq(count_topic(f.batch.emitted, "scores", "acct-a"), 3);
+    ck_assert_uint_eq(count_topic(f.batch.emitted, "scores", "acct-b"), 3);
     const json_t *first = json_object_get(json_array_get(f.batch.emitted, 0), "record");
     ck_assert_int_eq(json_integer_value(json_object_get(first, "config_version")), 5);
     char *v = query_value(f.batch.pg, "SELECT count(*) FROM score_account_state");
@@ -280,7 +286,7 @@ START_TEST(test_process_emits_valid_score_updates_and_persists_state)
     free(v);
     v = query_value(f.batch.pg, "SELECT value || ' ' || tier || ' ' || score_id FROM score_current"
                                 " WHERE account_id = 'acct-b' AND kind = 'renewal_risk'");
-    ck_assert_str_eq(v, "34.2 low acct-b:renewal_risk:acct-b-role");
+    ck_assert_str_eq(v, "34.2 low acct-b:renewal_risk:2026-06-01");
     free(v);
     ck_assert_int_eq(json_integer_value(json_object_get(f.batch.counters, "revos_score_signals_total")), 6);
     json_decref(records);
@@ -415,11 +421,42 @@ START_TEST(test_process_output_does_not_depend_on_batch_size)
             json_array_extend(all, f.batch.emitted);
             json_decref(slice);
         }
-        outputs[k] = json_dumps(all, JSON_COMPACT);
+        /* corrections differ with the batching; the settled timeline and
+         * the published cells (what they say, not how often) do not */
+        char *stored = query_value(f.batch.pg, "SELECT state::text FROM score_account_state");
+        json_error_t jerr;
+        json_t *state = json_loads(stored, 0, &jerr);
+        free(stored);
+        ck_assert_ptr_nonnull(state);
+        json_t *last = json_pack("{s:O,s:{}}", "cells", json_object_get(state, "cells"), "pub");
+        const char *kind;
+        json_t *cellmap;
+        json_object_foreach (json_object_get(state, "pub"), kind, cellmap) {
+            const char *day;
+            json_t *entry;
+            json_object_foreach (cellmap, day, entry) {
+                if (!json_is_true(json_array_get(entry, 5)))
+                    continue; /* a cell sent once, no longer published */
+                json_t *content = json_deep_copy(entry);
+                json_array_remove(content, 0);
+                char key[96];
+                snprintf(key, sizeof key, "%s:%s", kind, day);
+                json_object_set_new(json_object_get(last, "pub"), key, content);
+            }
+        }
+        json_decref(state);
+        ck_assert_uint_gt(json_object_size(json_object_get(last, "pub")), 10);
+        /* every record sent is of this account and names its cell */
+        for (size_t i = 0; i < json_array_size(all); i++) {
+            const json_t *r = json_object_get(json_array_get(all, i), "record");
+            ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(r, "score_id")), "acct-a:"));
+        }
+        outputs[k] = json_dumps(last, JSON_COMPACT | JSON_SORT_KEYS);
+        json_decref(last);
         json_decref(all);
         fixture_close(&f);
     }
-    ck_assert_str_eq(outputs[0], outputs[1]);
+    ck_assert_msg(strcmp(outputs[0], outputs[1]) == 0, "settled cells differ with the batch size");
     free(outputs[0]);
     free(outputs[1]);
     json_decref(records);

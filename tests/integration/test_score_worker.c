@@ -20,6 +20,7 @@
 #include "score/store.h"
 
 #define SCHEMA_FILE REVOS_CONFIG_DIR "/../workers/score/schema.sql"
+#define SCHEMA_EVENT_TIME_FILE REVOS_CONFIG_DIR "/../workers/score/schema_eventtime.sql"
 
 static char db_name[64];
 static char db_dsn[1024];
@@ -59,11 +60,14 @@ static char *read_file(const char *path)
 
 static void apply_schema(PGconn *conn)
 {
-    char *sql = read_file(SCHEMA_FILE);
-    PGresult *res = PQexec(conn, sql); /* several statements: simple protocol */
-    ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "schema.sql: %s", PQerrorMessage(conn));
-    PQclear(res);
-    free(sql);
+    const char *files[] = {SCHEMA_FILE, SCHEMA_EVENT_TIME_FILE};
+    for (size_t i = 0; i < 2; i++) {
+        char *sql = read_file(files[i]);
+        PGresult *res = PQexec(conn, sql); /* several statements: simple protocol */
+        ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s: %s", files[i], PQerrorMessage(conn));
+        PQclear(res);
+        free(sql);
+    }
 }
 
 static void setup(void)
@@ -203,8 +207,9 @@ static json_t *walkthrough(void)
 }
 
 /* What revos_score_process does with one batch, minus the Kafka outputs:
- * one query for the states, one for the thresholds, the engine, one
- * statement for the states and one for score_current. */
+ * one query for the states, one for the thresholds, the engine (every
+ * signal added, then each touched account settled once), one statement
+ * for the states and one for score_current. */
 static void run_batch(PGconn *conn, const revos_score_rules *rules, json_t *signals, size_t from,
                       size_t to, json_t *all_updates)
 {
@@ -223,7 +228,7 @@ static void run_batch(PGconn *conn, const revos_score_rules *rules, json_t *sign
     json_t *states = NULL, *tuned = NULL;
     ck_assert_msg(revos_score_store_load_states(conn, ids, n_ids, &states, &err) == REVOS_OK, "%s", err.msg);
     ck_assert_msg(revos_score_store_load_thresholds(conn, &tuned, &err) == REVOS_OK, "%s", err.msg);
-    json_t *dirty = json_object(), *updates = json_array();
+    json_t *dirty = json_object(), *updates = json_array(), *latest = json_array();
     for (size_t i = from; i < to; i++) {
         json_t *sig = json_array_get(signals, i);
         const char *acct = json_string_value(json_object_get(sig, "account_id"));
@@ -233,21 +238,28 @@ static void run_batch(PGconn *conn, const revos_score_rules *rules, json_t *sign
             json_object_set_new(states, acct, state);
         }
         revos_score_outcome outcome;
-        ck_assert_msg(revos_score_engine_apply(rules, state, sig, tuned, 3, updates, &outcome, &err) == REVOS_OK,
-                      "%s", err.msg);
+        ck_assert_msg(revos_score_engine_add(rules, state, sig, &outcome, &err) == REVOS_OK, "%s", err.msg);
         json_object_set(dirty, acct, state);
     }
+    const char *acct;
+    json_t *state;
+    json_object_foreach (dirty, acct, state)
+        ck_assert_msg(revos_score_engine_settle(rules, state, tuned, 3, updates, latest, &err) == REVOS_OK,
+                      "%s", err.msg);
     ck_assert_msg(revos_score_store_save_states(conn, dirty, &err) == REVOS_OK, "%s", err.msg);
-    ck_assert_msg(revos_score_store_save_current(conn, updates, &err) == REVOS_OK, "%s", err.msg);
+    ck_assert_msg(revos_score_store_save_current(conn, latest, &err) == REVOS_OK, "%s", err.msg);
     commit(conn);
     json_array_extend(all_updates, updates);
     json_decref(updates);
+    json_decref(latest);
     json_decref(dirty);
     json_decref(states);
     json_decref(tuned);
     json_decref(seen);
 }
 
+/* The settled timelines ({account: cells}) of the signals scored in memory,
+ * one signal at a time. */
 static json_t *run_in_memory(const revos_score_rules *rules, json_t *signals)
 {
     json_t *states = json_object(), *updates = json_array();
@@ -263,8 +275,14 @@ static json_t *run_in_memory(const revos_score_rules *rules, json_t *signals)
         revos_score_outcome outcome;
         ck_assert(revos_score_engine_apply(rules, state, sig, NULL, 3, updates, &outcome, &err) == REVOS_OK);
     }
+    json_t *timelines = json_object();
+    const char *acct;
+    json_t *state;
+    json_object_foreach (states, acct, state)
+        json_object_set(timelines, acct, json_object_get(state, "cells"));
+    json_decref(updates);
     json_decref(states);
-    return updates;
+    return timelines;
 }
 
 /* ==== Tests ==== */
@@ -292,26 +310,38 @@ START_TEST(test_batches_through_jsonb_give_the_in_memory_updates)
     size_t n = json_array_size(signals), batch = 97;
     for (size_t from = 0; from < n; from += batch)
         run_batch(conn, rules, signals, from, from + batch < n ? from + batch : n, got);
-    char *a = json_dumps(expected, JSON_COMPACT), *b = json_dumps(got, JSON_COMPACT);
-    ck_assert_uint_eq(json_array_size(got), json_array_size(expected));
-    ck_assert_msg(strcmp(a, b) == 0, "updates differ after the jsonb round trip");
-    free(a);
-    free(b);
+    /* the timelines stored through jsonb are the in-memory ones */
+    ck_assert_uint_gt(json_array_size(got), 0);
+    const char *acct;
+    json_t *cells;
+    json_object_foreach (expected, acct, cells) {
+        char *want_cells = json_dumps(cells, JSON_COMPACT | JSON_SORT_KEYS);
+        char *stored = query_value(conn, "SELECT (state->'cells')::text FROM score_account_state"
+                                         " WHERE account_id = $1", acct);
+        json_error_t jerr;
+        json_t *parsed = json_loads(stored, 0, &jerr);
+        char *got_cells = json_dumps(parsed, JSON_COMPACT | JSON_SORT_KEYS);
+        ck_assert_msg(strcmp(want_cells, got_cells) == 0, "timeline of %s differs after jsonb", acct);
+        free(want_cells);
+        free(got_cells);
+        free(stored);
+        json_decref(parsed);
+    }
 
     /* score_current holds the last update of each kind */
     char *v = query_value(conn, "SELECT value || ' ' || tier FROM score_current WHERE account_id = $1"
                                 " AND kind = 'renewal_risk'", "acct-b");
-    ck_assert_str_eq(v, "77.1 critical");
+    ck_assert_str_eq(v, "77 critical");
     free(v);
     v = query_value(conn, "SELECT explanation->>'text' FROM score_current WHERE account_id = $1"
                           " AND kind = 'renewal_risk'", "acct-a");
-    ck_assert_str_eq(v, "Renewal risk 77.1 (critical): account health 27.6 adds 55.1; renewal in 101 days "
+    ck_assert_str_eq(v, "Renewal risk 77.0 (critical): account health 28.0 adds 55.0; renewal in 101 days "
                         "adds 10.0; champion changed on 2026-08-10 adds 12.0.");
     free(v);
     v = query_value(conn, "SELECT score_id || ' ' || as_of || ' ' || config_version FROM score_current"
                           " WHERE account_id = $1 AND kind = 'renewal_risk'", "acct-a");
     char want[160];
-    snprintf(want, sizeof want, "acct-a:renewal_risk:acct-a-u-89-0 %lld 3", (long long)day_ms(89, 540));
+    snprintf(want, sizeof want, "acct-a:renewal_risk:2026-08-29 %lld 3", (long long)day_ms(90, 0) - 1);
     ck_assert_str_eq(v, want);
     free(v);
     v = query_value(conn, "SELECT count(*) FROM score_current WHERE tier IS NULL", NULL);
@@ -353,17 +383,22 @@ START_TEST(test_thresholds_upsert_last_change_wins)
 {
     PGconn *conn = connect_db();
     revos_err err = {0};
-    json_t *changes = json_pack("[{s:s,s:s,s:s,s:f},{s:s,s:s,s:s,s:f},{s:s,s:s,s:s,s:f}]",
-                                "change_id", "c1", "score_kind", "renewal_risk", "tier", "critical", "new_threshold", 72.0,
-                                "change_id", "c2", "score_kind", "renewal_risk", "tier", "high", "new_threshold", 58.5,
-                                "change_id", "c3", "score_kind", "renewal_risk", "tier", "critical", "new_threshold", 70.0);
+    /* in force from days 20500, 20400 and 20600: the latest effective one wins */
+    json_t *changes = json_pack("[{s:s,s:s,s:s,s:f,s:I},{s:s,s:s,s:s,s:f,s:I},{s:s,s:s,s:s,s:f,s:I}]",
+                                "change_id", "c1", "score_kind", "renewal_risk", "tier", "critical", "new_threshold", 72.0, "day", (json_int_t)20500,
+                                "change_id", "c2", "score_kind", "renewal_risk", "tier", "high", "new_threshold", 58.5, "day", (json_int_t)20400,
+                                "change_id", "c3", "score_kind", "renewal_risk", "tier", "critical", "new_threshold", 70.0, "day", (json_int_t)20600);
     begin(conn);
     ck_assert_msg(revos_score_store_save_thresholds(conn, changes, &err) == REVOS_OK, "%s", err.msg);
     commit(conn);
     json_t *tuned = NULL;
     ck_assert_msg(revos_score_store_load_thresholds(conn, &tuned, &err) == REVOS_OK, "%s", err.msg);
-    ck_assert_double_eq(json_real_value(json_object_get(json_object_get(tuned, "renewal_risk"), "critical")), 70.0);
-    ck_assert_double_eq(json_real_value(json_object_get(json_object_get(tuned, "renewal_risk"), "high")), 58.5);
+    /* the log, oldest effective day first */
+    ck_assert_uint_eq(json_array_size(tuned), 3);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(tuned, 0), "change_id")), "c2");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(tuned, 2), "change_id")), "c3");
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(tuned, 1), "day")), 20500);
+    ck_assert_double_eq(json_real_value(json_object_get(json_array_get(tuned, 2), "new_threshold")), 70.0);
     char *id = query_value(conn, "SELECT change_id FROM score_thresholds WHERE tier = $1", "critical");
     ck_assert_str_eq(id, "c3");
     free(id);

@@ -168,14 +168,15 @@ static const char *SCORE_UPDATE =
     " \"explanation\": \"Base risk 20 + open high-priority tickets 30.25 + NPS detractor 22.25"
     " = 72.5\","
     " \"context\": {\"arr\": \"120000\", \"renewal_date\": \"2024-03-31\", \"ae\": \"u-ae-1\","
-    "  \"csm\": \"u-csm-7\", \"csm_lead\": \"u-lead-2\", \"name\": \"Acme Corp\"}}";
+    "  \"csm\": \"u-csm-7\", \"csm_lead\": \"u-lead-2\", \"name\": \"Acme Corp\"},"
+    " \"revision\": 2, \"revises\": \"acc-7:renewal_risk:2023-11-14:r1\"}";
 
 static const char *SCORE_UPDATE_FIRST =
     "{\"score_id\": \"acc-7:account_health:sig-1\", \"account_id\": \"acc-7\","
     " \"kind\": \"account_health\", \"value\": 55.0, \"previous\": 61.5, \"tier\": null,"
     " \"previous_tier\": null, \"as_of\": 1700000000000, \"config_version\": 1,"
     " \"trigger_signal_id\": \"sig-1\", \"contributions\": [], \"explanation\": \"\","
-    " \"context\": {}}";
+    " \"context\": {}, \"revision\": 0, \"revises\": null}";
 
 static const char *ACTION =
     "{\"action_id\": \"act-acc-42-renewal_save-1\", \"account_id\": \"acc-42\","
@@ -191,7 +192,8 @@ static const char *ACTION =
     " \"tasks\": [{\"task_id\": \"t-1\", \"title\": \"Call the champion\", \"owner_role\": \"csm\","
     "   \"depends_on\": [], \"due_at\": 1700007200000, \"cost\": 150.0},"
     "  {\"task_id\": \"t-2\", \"title\": \"Executive escalation\", \"owner_role\": \"csm_lead\","
-    "   \"depends_on\": [\"t-1\"], \"due_at\": 1700014400000, \"cost\": 900.0}]}";
+    "   \"depends_on\": [\"t-1\"], \"due_at\": 1700014400000, \"cost\": 900.0}],"
+    " \"historical\": true}";
 
 static const char *ACTION_NO_PAGE =
     "{\"action_id\": \"act-2\", \"account_id\": \"acc-9\", \"kind\": \"escalation\","
@@ -199,7 +201,7 @@ static const char *ACTION_NO_PAGE =
     " \"route\": \"expansion/info\", \"owners\": [], \"level\": 0, \"sla_seconds\": 0,"
     " \"due_at\": 0, \"arr_at_risk\": 0.0, \"save_cost\": 0.0, \"replacement_cost\": 0.0,"
     " \"ev_act\": 0.0, \"ev_no_act\": 0.0, \"score_id\": \"s\", \"score_band\": \"low\","
-    " \"config_version\": 3, \"summary\": \"\", \"tasks\": []}";
+    " \"config_version\": 3, \"summary\": \"\", \"tasks\": [], \"historical\": false}";
 
 static const char *OUTCOME =
     "{\"outcome_id\": \"out-77\", \"kind\": \"crm_renewal\", \"result\": \"renewed\","
@@ -665,8 +667,8 @@ START_TEST(test_schema_fingerprints_match_reference)
     static const uint64_t want[REVOS_REC__COUNT] = {
         [REVOS_REC_SOURCE_EVENT] = UINT64_C(0x61301e9b24794bd3),
         [REVOS_REC_SIGNAL] = UINT64_C(0xc7e2277270b929d5),
-        [REVOS_REC_SCORE_UPDATE] = UINT64_C(0x2841c3214285b929),
-        [REVOS_REC_ACTION] = UINT64_C(0xdcc15162fc2c49c4),
+        [REVOS_REC_SCORE_UPDATE] = UINT64_C(0x38890174830c32db),
+        [REVOS_REC_ACTION] = UINT64_C(0xd6c7ff42f18a7d85),
         [REVOS_REC_OUTCOME] = UINT64_C(0x96d65d3599382639),
         [REVOS_REC_THRESHOLD_CHANGE] = UINT64_C(0x8eff8eecd07d871a),
         [REVOS_REC_DEAD_LETTER] = UINT64_C(0x67e02cfd6d24d222),

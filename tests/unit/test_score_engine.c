@@ -89,11 +89,16 @@ static json_t *feed(const revos_score_rules *rules, json_t *state, json_t *signa
     return updates;
 }
 
+/* The rules current() reads tiers with: the shipped config. */
+static revos_score_rules *current_rules;
+
 static double current(const json_t *state, const char *kind, const char **tier)
 {
     double v = -1;
     const char *t = NULL;
-    ck_assert_int_eq(revos_score_engine_current(state, kind, &v, &t), 0);
+    if (current_rules == NULL)
+        current_rules = load_rules();
+    ck_assert_int_eq(revos_score_engine_current(state, kind, &v, &t, current_rules), 0);
     if (tier != NULL)
         *tier = t;
     return v;
@@ -211,6 +216,36 @@ static const json_t *last_update(const json_t *updates, const char *kind)
             found = u;
     }
     return found;
+}
+
+/* The settled view of an update stream: the last revision of each cell
+ * (kind, day), in the order the cells first appeared (new reference). */
+static json_t *settled(const json_t *updates)
+{
+    json_t *latest = json_object(), *order = json_array();
+    for (size_t i = 0; i < json_array_size(updates); i++) {
+        json_t *u = json_array_get(updates, i);
+        char key[160];
+        snprintf(key, sizeof key, "%020lld:%s", (long long)json_integer_value(json_object_get(u, "as_of")),
+                 json_string_value(json_object_get(u, "kind")));
+        if (json_object_get(latest, key) == NULL)
+            json_array_append_new(order, json_string(key));
+        json_object_set(latest, key, u);
+    }
+    json_t *out = json_array();
+    for (size_t i = 0; i < json_array_size(order); i++)
+        json_array_append(out, json_object_get(latest, json_string_value(json_array_get(order, i))));
+    json_decref(latest);
+    json_decref(order);
+    return out;
+}
+
+/* One threshold change in force from day (engine.h's thresholds). */
+static json_t *threshold_from(const char *kind, const char *tier, double value, int day)
+{
+    return json_pack("[{s:s,s:s,s:s,s:f,s:I}]", "change_id", "t-1", "score_kind", kind, "tier", tier,
+                     "new_threshold", value, "day",
+                     (json_int_t)(revos_day_from_civil(2026, 6, 1) + day));
 }
 
 /* ==== Rules ==== */
@@ -370,8 +405,9 @@ START_TEST(test_walkthrough_risk_tiers_rise_without_flapping)
      * risk dips below 75 within days 84-85 (hysteresis 2.0) */
     char seen[256] = "low";
     const char *last = "low";
-    for (size_t i = 0; i < json_array_size(w.updates); i++) {
-        const json_t *u = json_array_get(w.updates, i);
+    json_t *cells = settled(w.updates);
+    for (size_t i = 0; i < json_array_size(cells); i++) {
+        const json_t *u = json_array_get(cells, i);
         if (strcmp(json_string_value(json_object_get(u, "kind")), "renewal_risk") != 0 ||
             json_integer_value(json_object_get(u, "as_of")) < day_ms(60, 0))
             continue;
@@ -383,6 +419,7 @@ START_TEST(test_walkthrough_risk_tiers_rise_without_flapping)
         }
     }
     ck_assert_str_eq(seen, "low,medium,high,critical");
+    json_decref(cells);
     walk_free(&w);
     revos_score_rules_free(rules);
 }
@@ -392,18 +429,23 @@ START_TEST(test_walkthrough_final_risk_explanation_adds_up)
 {
     revos_score_rules *rules = load_rules();
     walk w = run_walkthrough(rules, 0);
-    const json_t *risk = last_update(w.updates, "renewal_risk");
-    /* emitted on the first usage event of day 89 (its bucket holds 1 of 7
-     * events so far); by the end of the day the computed risk is 77.0, less
-     * than emit_min_change away, so this stays the last update */
-    ck_assert_str_eq(json_string_value(json_object_get(risk, "trigger_signal_id")), "seg-usage-89-0");
+    /* the settled cell of day 89, as of the end of the day */
+    json_t *records = json_array();
+    revos_err err = {0};
+    ck_assert_int_eq(revos_score_engine_at(rules, w.state, NULL, CONFIG_VERSION,
+                                           revos_day_from_civil(2026, 6, 1) + 89, records, &err),
+                     REVOS_OK);
+    const json_t *risk = last_update(records, "renewal_risk");
+    ck_assert_ptr_nonnull(risk);
     ck_assert_str_eq(json_string_value(json_object_get(risk, "explanation")),
-                     "Renewal risk 77.1 (critical): account health 27.6 adds 55.1; renewal in 101 days "
+                     "Renewal risk 77.0 (critical): account health 28.0 adds 55.0; renewal in 101 days "
                      "adds 10.0; champion changed on 2026-08-10 adds 12.0.");
-    ck_assert_double_eq(json_real_value(json_object_get(risk, "value")), 77.1);
+    ck_assert_int_eq(json_integer_value(json_object_get(risk, "as_of")), day_ms(90, 0) - 1);
+    ck_assert_str_eq(json_string_value(json_object_get(risk, "trigger_signal_id")), "seg-usage-89-6");
     const char *tier;
     ck_assert_double_eq(current(w.state, "renewal_risk", &tier), 77.0);
     ck_assert_str_eq(tier, "critical");
+    json_decref(records);
     walk_free(&w);
     revos_score_rules_free(rules);
 }
@@ -590,8 +632,9 @@ START_TEST(test_derived_signals_are_raised_once_per_episode)
     const char *names[] = {"usage_down:warning", "ticket_surge:warning", "nps_drop:info",
                            "champion_changed:critical"};
     int seen[4] = {0};
-    for (size_t i = 0; i < json_array_size(w.updates); i++) {
-        const json_t *u = json_array_get(w.updates, i);
+    json_t *cells = settled(w.updates);
+    for (size_t i = 0; i < json_array_size(cells); i++) {
+        const json_t *u = json_array_get(cells, i);
         const char *derived = json_string_value(json_object_get(json_object_get(u, "context"), "derived"));
         ck_assert_ptr_nonnull(derived);
         if (derived[0] != '\0')
@@ -603,9 +646,11 @@ START_TEST(test_derived_signals_are_raised_once_per_episode)
     for (size_t k = 0; k < 4; k++)
         ck_assert_msg(seen[k] == 1, "%s raised %d times", names[k], seen[k]);
     /* stable ids: account + name + day */
-    const json_t *d = json_object_get(json_object_get(w.state, "derived"), "champion_changed");
-    ck_assert_str_eq(json_string_value(json_object_get(d, "id")),
+    const json_t *log = json_object_get(json_object_get(w.state, "dlog"), "champion_changed");
+    ck_assert_uint_ge(json_array_size(log), 1);
+    ck_assert_str_eq(json_string_value(json_array_get(json_array_get(log, 0), 3)),
                      ACCOUNT ":champion_changed:2026-08-10");
+    json_decref(cells);
     walk_free(&w);
     revos_score_rules_free(rules);
 }
@@ -639,40 +684,50 @@ START_TEST(test_duplicate_signal_id_is_ignored)
 }
 END_TEST
 
-START_TEST(test_state_stays_bounded_over_a_year)
+START_TEST(test_state_stays_bounded_past_the_horizon)
 {
+    /* two years of daily usage, tickets and contacts, in order: the state
+     * holds the lateness horizon (400 days) plus the windows' lookback, a
+     * month of slack before trimming, and bounded lists */
     revos_score_rules *rules = load_rules();
     json_t *state = revos_score_state_new(ACCOUNT);
     char id[48];
-    size_t size_at_day200 = 0;
-    for (int day = 0; day < 365; day++) {
-        for (int i = 0; i < 5; i++) {
-            snprintf(id, sizeof id, "usage-%d-%d", day, i);
+    size_t size_at_day500 = 0;
+    for (int day = 0; day < 730; day++) {
+        for (int i = 0; i < 3; i++) {
+            snprintf(id, sizeof id, "usage-%04d-%d", day, i);
             json_decref(feed(rules, state, make_signal(id, "usage", "product_usage", day_ms(day, 60 * i), 3, NULL), NULL));
         }
-        snprintf(id, sizeof id, "ticket-%d", day);
+        snprintf(id, sizeof id, "ticket-%04d", day);
         json_decref(feed(rules, state, make_signal(id, "health", "ticket_opened", day_ms(day, 700), NAN, NULL), NULL));
-        snprintf(id, sizeof id, "contact-%d", day);
-        json_decref(feed(rules, state, make_signal(id, "stakeholder", "contact_role", day_ms(day, 800), NAN,
-                                                    "contact_id", id, "role_class", "other", NULL), NULL));
-        if (day == 200) {
+        if (day % 7 == 0) {
+            snprintf(id, sizeof id, "contact-%04d", day);
+            json_decref(feed(rules, state, make_signal(id, "stakeholder", "contact_role", day_ms(day, 800), NAN,
+                                                        "contact_id", id, "role_class", "other", NULL), NULL));
+        }
+        if (day == 500) {
             char *text = json_dumps(state, JSON_COMPACT);
-            size_at_day200 = strlen(text);
+            size_at_day500 = strlen(text);
             free(text);
         }
     }
-    /* 2 x 30 + 14 (usage lateness) + 5 days of buckets, 10 evidence ids,
-     * 64 applied ids, 64 contacts */
-    ck_assert_uint_eq(json_array_size(json_object_get(json_object_get(state, "usage"), "days")), 79);
-    ck_assert_uint_eq(json_array_size(json_object_get(json_object_get(state, "tickets"), "days")), 79);
-    ck_assert_uint_eq(json_array_size(json_object_get(json_object_get(state, "usage"), "evidence")), 10);
-    ck_assert_uint_eq(json_array_size(json_object_get(state, "applied")), 64);
-    ck_assert_uint_eq(json_object_size(json_object_get(state, "contacts")), 64);
+    int64_t newest = revos_score_state_int(state, "newest_day", 0);
+    int64_t base = revos_score_state_int(state, "base_day", 0);
+    ck_assert_int_ge(newest - base, 400);
+    ck_assert_int_le(newest - base, 400 + 32);
+    size_t lookback = 2 * 30 + 14 + 5;
+    ck_assert_uint_le(json_array_size(json_object_get(json_object_get(state, "usage"), "v")),
+                      400 + 32 + lookback + 1);
+    ck_assert_uint_eq(json_array_size(json_object_get(state, "recent")), 256);
+    ck_assert_uint_le(json_array_size(json_object_get(state, "events")), 400 / 7 + 6);
+    ck_assert_uint_le(json_object_size(json_object_get(json_object_get(state, "base"), "contacts")), 64);
     char *text = json_dumps(state, JSON_COMPACT);
-    size_t size_at_day364 = strlen(text);
+    size_t size_at_day729 = strlen(text);
     free(text);
-    ck_assert_uint_le(size_at_day364, size_at_day200 + 16); /* ids of equal length: no growth */
-    ck_assert_uint_lt(size_at_day364, 16384);
+    ck_assert_uint_le(size_at_day729, size_at_day500 + size_at_day500 / 10);
+    /* the day the trimming left behind still scores as before */
+    const char *tier;
+    ck_assert_double_ge(current(state, "account_health", &tier), 0.0);
     json_decref(state);
     revos_score_rules_free(rules);
 }
@@ -683,7 +738,7 @@ START_TEST(test_tuned_threshold_changes_the_tier)
     revos_score_rules *rules = load_rules();
     walk w = run_walkthrough(rules, 0);
     json_t *state = w.at_day59; /* renewal risk 20.8, low by the config */
-    json_t *tuned = json_pack("{s:{s:f}}", "renewal_risk", "medium", 20.0);
+    json_t *tuned = threshold_from("renewal_risk", "medium", 20.0, 59);
     json_t *updates = feed(rules, state, make_signal("other-1", "risk", "market_event", day_ms(59, 1400), NAN, NULL), tuned);
     const char *tier;
     ck_assert_double_eq(current(state, "renewal_risk", &tier), 20.8);
@@ -707,10 +762,13 @@ START_TEST(test_first_signal_emits_every_score)
                                                       day_ms(0, 0), NAN, "name", "Acme", NULL), NULL);
     ck_assert_uint_eq(json_array_size(updates), 3);
     const json_t *health = json_array_get(updates, 0);
-    ck_assert_str_eq(json_string_value(json_object_get(health, "score_id")), ACCOUNT ":account_health:p-1");
+    ck_assert_str_eq(json_string_value(json_object_get(health, "score_id")), ACCOUNT ":account_health:2026-06-01");
+    ck_assert_int_eq(json_integer_value(json_object_get(health, "revision")), 0);
+    ck_assert(json_is_null(json_object_get(health, "revises")));
     ck_assert(json_is_null(json_object_get(health, "previous")));
     ck_assert(json_is_null(json_object_get(health, "tier")));
-    ck_assert_int_eq(json_integer_value(json_object_get(health, "as_of")), day_ms(0, 0));
+    ck_assert_int_eq(json_integer_value(json_object_get(health, "as_of")), day_ms(1, 0) - 1);
+    ck_assert_str_eq(json_string_value(json_object_get(health, "trigger_signal_id")), "p-1");
     /* no champion, no renewal, no history: 50 + 0 + 0 + 0 + 0 */
     ck_assert_double_eq(json_real_value(json_object_get(health, "value")), 50.0);
     ck_assert_str_eq(json_string_value(json_object_get(health, "explanation")),
@@ -800,6 +858,20 @@ START_TEST(test_malformed_signals_are_rejected_without_touching_state)
 }
 END_TEST
 
+/* The context of the newest day's renewal_risk record of state. */
+static json_t *newest_context(const revos_score_rules *rules, const json_t *state)
+{
+    json_t *records = json_array();
+    revos_err err = {0};
+    ck_assert_int_eq(revos_score_engine_at(rules, state, NULL, CONFIG_VERSION,
+                                           revos_score_state_int(state, "newest_day", 0), records, &err),
+                     REVOS_OK);
+    json_t *ctx = json_incref(json_object_get(last_update(records, "renewal_risk"), "context"));
+    json_decref(records);
+    ck_assert_ptr_nonnull(ctx);
+    return ctx;
+}
+
 START_TEST(test_nearest_open_renewal_sets_the_date)
 {
     revos_score_rules *rules = load_rules();
@@ -808,15 +880,18 @@ START_TEST(test_nearest_open_renewal_sets_the_date)
                                                 "opportunity_id", "far", "close_date", "2027-06-01", NULL), NULL));
     json_decref(feed(rules, state, make_signal("o-2", "procurement", "renewal_opportunity", day_ms(0, 1), 180000,
                                                 "opportunity_id", "near", "close_date", "2026-12-08", NULL), NULL));
-    const json_t *profile = json_object_get(state, "profile");
-    ck_assert_str_eq(json_string_value(json_object_get(profile, "renewal_date")), "2026-12-08");
-    ck_assert_double_eq(json_number_value(json_object_get(profile, "arr")), 180000);
+    json_t *ctx = newest_context(rules, state);
+    ck_assert_str_eq(json_string_value(json_object_get(ctx, "renewal_date")), "2026-12-08");
+    ck_assert_str_eq(json_string_value(json_object_get(ctx, "arr")), "180000");
+    json_decref(ctx);
     /* the near one closes: the far one takes over */
     json_decref(feed(rules, state, make_signal("o-3", "procurement", "renewal_opportunity", day_ms(1, 0), 180000,
                                                 "opportunity_id", "near", "close_date", "2026-12-08",
                                                 "is_closed", "true", "is_won", "true", NULL), NULL));
-    ck_assert_str_eq(json_string_value(json_object_get(profile, "renewal_date")), "2027-06-01");
-    ck_assert_double_eq(json_number_value(json_object_get(profile, "arr")), 90000);
+    ctx = newest_context(rules, state);
+    ck_assert_str_eq(json_string_value(json_object_get(ctx, "renewal_date")), "2027-06-01");
+    ck_assert_str_eq(json_string_value(json_object_get(ctx, "arr")), "90000");
+    json_decref(ctx);
     json_decref(state);
     revos_score_rules_free(rules);
 }
@@ -830,8 +905,6 @@ START_TEST(test_champion_title_change_counts_as_champion_changed)
                                                 "contact_id", "c1", "title", "Director of Curriculum", NULL), NULL));
     json_decref(feed(rules, state, make_signal("r-1", "stakeholder", "contact_role", day_ms(0, 1), NAN,
                                                 "contact_id", "c1", "role_class", "champion", "action", "create", NULL), NULL));
-    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(json_object_get(state, "contacts"), "c1"), "title")),
-                     "Director of Curriculum");
     json_t *updates = feed(rules, state, make_signal("c-2", "stakeholder", "contact", day_ms(5, 0), NAN,
                                                       "contact_id", "c1", "title", "Assistant Superintendent", NULL), NULL);
     const json_t *h = last_update(updates, "account_health");
@@ -875,6 +948,222 @@ START_TEST(test_role_update_without_contact_counts_as_champion_changed)
 }
 END_TEST
 
+
+/* ==== Event time ==== */
+
+/* Adds signals without settling, then settles once: one batch. */
+static void add_all(const revos_score_rules *rules, json_t *state, json_t *signals, size_t from,
+                    size_t to, json_t *updates)
+{
+    revos_err err = {0};
+    for (size_t i = from; i < to; i++) {
+        revos_score_outcome outcome;
+        ck_assert_int_eq(revos_score_engine_add(rules, state, json_array_get(signals, i), &outcome, &err),
+                         REVOS_OK);
+    }
+    ck_assert_int_eq(revos_score_engine_settle(rules, state, NULL, CONFIG_VERSION, updates, NULL, &err),
+                     REVOS_OK);
+}
+
+/* The published cells of a state (publishable ones only), as text. */
+static char *published(const json_t *state)
+{
+    json_t *out = json_object();
+    const char *kind;
+    json_t *cells;
+    json_object_foreach ((json_t *)json_object_get(state, "pub"), kind, cells) {
+        json_t *kept = json_object();
+        const char *day;
+        json_t *entry;
+        json_object_foreach (cells, day, entry) {
+            if (json_is_true(json_array_get(entry, 5))) {
+                json_t *content = json_deep_copy(entry);
+                json_array_remove(content, 0); /* the revision counts arrivals */
+                json_object_set_new(kept, day, content);
+            }
+        }
+        json_object_set_new(out, kind, kept);
+    }
+    char *text = json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(out);
+    return text;
+}
+
+START_TEST(test_any_arrival_order_gives_the_same_timeline)
+{
+    revos_score_rules *rules = load_rules();
+    json_t *ordered = walkthrough_signals();
+    json_t *reference = revos_score_state_new(ACCOUNT), *ref_updates = json_array();
+    add_all(rules, reference, ordered, 0, json_array_size(ordered), ref_updates);
+    char *ref_cells = json_dumps(json_object_get(reference, "cells"), JSON_COMPACT | JSON_SORT_KEYS);
+    char *ref_pub = published(reference);
+
+    /* shuffled (a fixed LCG), in batches of 3, 50 and 500, through jsonb-like reloads */
+    const size_t batch_sizes[] = {3, 50, 500};
+    for (size_t b = 0; b < sizeof batch_sizes / sizeof batch_sizes[0]; b++) {
+        json_t *shuffled = json_deep_copy(ordered);
+        unsigned long long seed = 42 + b;
+        for (size_t i = json_array_size(shuffled); i > 1; i--) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            size_t j = (size_t)((seed >> 33) % i);
+            json_t *a = json_incref(json_array_get(shuffled, i - 1));
+            json_array_set(shuffled, i - 1, json_array_get(shuffled, j));
+            json_array_set_new(shuffled, j, a);
+        }
+        json_t *state = revos_score_state_new(ACCOUNT), *updates = json_array();
+        for (size_t i = 0; i < json_array_size(shuffled); i += batch_sizes[b]) {
+            size_t end = i + batch_sizes[b];
+            if (end > json_array_size(shuffled))
+                end = json_array_size(shuffled);
+            add_all(rules, state, shuffled, i, end, updates);
+            char *text = json_dumps(state, JSON_SORT_KEYS | JSON_COMPACT);
+            json_decref(state);
+            json_error_t jerr;
+            state = json_loads(text, 0, &jerr);
+            free(text);
+        }
+        char *cells = json_dumps(json_object_get(state, "cells"), JSON_COMPACT | JSON_SORT_KEYS);
+        char *pub = published(state);
+        ck_assert_msg(strcmp(cells, ref_cells) == 0, "timeline differs for batches of %zu", batch_sizes[b]);
+        ck_assert_msg(strcmp(pub, ref_pub) == 0, "published cells differ for batches of %zu", batch_sizes[b]);
+        /* every correction names the record it revises */
+        size_t corrections = 0;
+        for (size_t i = 0; i < json_array_size(updates); i++) {
+            const json_t *u = json_array_get(updates, i);
+            json_int_t rev = json_integer_value(json_object_get(u, "revision"));
+            const char *revises = json_string_value(json_object_get(u, "revises"));
+            if (rev > 0) {
+                corrections++;
+                ck_assert_ptr_nonnull(revises);
+                ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(u, "score_id")), ":r"));
+            } else {
+                ck_assert(json_is_null(json_object_get(u, "revises")));
+            }
+        }
+        if (batch_sizes[b] == 3)
+            ck_assert_uint_gt(corrections, 0);
+        free(cells);
+        free(pub);
+        json_decref(updates);
+        json_decref(state);
+        json_decref(shuffled);
+    }
+    const char *tier;
+    ck_assert_double_eq(current(reference, "renewal_risk", &tier), 77.0);
+    ck_assert_str_eq(tier, "critical");
+    free(ref_cells);
+    free(ref_pub);
+    json_decref(ref_updates);
+    json_decref(reference);
+    json_decref(ordered);
+    revos_score_rules_free(rules);
+}
+END_TEST
+
+/* A year of usage, then a ticket burst 200 days late: the timeline changes
+ * from the burst's day on and nothing before it; the changes are published
+ * as corrections. */
+START_TEST(test_late_event_revises_the_timeline_from_its_day_only)
+{
+    revos_score_rules *rules = load_rules();
+    json_t *state = revos_score_state_new(ACCOUNT), *signals = json_array(), *updates = json_array();
+    char id[48];
+    for (int day = 0; day < 300; day++) {
+        snprintf(id, sizeof id, "u-%03d", day);
+        json_array_append_new(signals, make_signal(id, "usage", "product_usage", day_ms(day, 600), 5, NULL));
+    }
+    add_all(rules, state, signals, 0, json_array_size(signals), updates);
+    json_t *before = json_deep_copy(json_object_get(state, "cells"));
+    json_decref(updates);
+    updates = json_array();
+    json_t *late = json_array();
+    for (int i = 0; i < 6; i++) {
+        snprintf(id, sizeof id, "late-ticket-%d", i);
+        json_array_append_new(late, make_signal(id, "health", "ticket_opened", day_ms(100 + i, 700), NAN, NULL));
+    }
+    add_all(rules, state, late, 0, json_array_size(late), updates);
+    const json_t *after = json_object_get(state, "cells");
+    const json_t *kb = json_object_get(json_object_get(before, "k"), "account_health");
+    const json_t *ka = json_object_get(json_object_get(after, "k"), "account_health");
+    ck_assert_uint_eq(json_array_size(kb), 300);
+    ck_assert_uint_eq(json_array_size(ka), 300);
+    int changed_from = -1;
+    for (size_t d = 0; d < 300; d++) {
+        int same = json_integer_value(json_array_get(kb, d)) == json_integer_value(json_array_get(ka, d));
+        if (d < 100)
+            ck_assert_msg(same, "day %zu changed before the late event", d);
+        else if (!same && changed_from < 0)
+            changed_from = (int)d;
+    }
+    /* one ticket is no surge (1 vs 0 counts as 1x); the second, on day 101, is */
+    ck_assert_int_eq(changed_from, 101);
+    ck_assert_uint_gt(json_array_size(updates), 0);
+    for (size_t i = 0; i < json_array_size(updates); i++) {
+        const json_t *u = json_array_get(updates, i);
+        ck_assert_int_ge(json_integer_value(json_object_get(u, "as_of")), day_ms(100, 0));
+    }
+    json_decref(late);
+    json_decref(before);
+    json_decref(updates);
+    json_decref(signals);
+    json_decref(state);
+    revos_score_rules_free(rules);
+}
+END_TEST
+
+START_TEST(test_event_past_the_horizon_is_too_late)
+{
+    revos_score_rules *rules = load_rules();
+    json_t *state = revos_score_state_new(ACCOUNT);
+    json_decref(feed(rules, state, make_signal("new", "usage", "product_usage", day_ms(500, 0), 1, NULL), NULL));
+    json_t *old = make_signal("old", "usage", "product_usage", day_ms(50, 0), 1, NULL);
+    char *before = json_dumps(state, JSON_COMPACT | JSON_SORT_KEYS);
+    revos_err err = {0};
+    revos_score_outcome outcome;
+    ck_assert_int_eq(revos_score_engine_add(rules, state, old, &outcome, &err), REVOS_ERR_INPUT);
+    ck_assert_str_eq(err.cls, "too_late");
+    ck_assert_ptr_nonnull(strstr(err.msg, "450 days older"));
+    ck_assert_ptr_nonnull(strstr(err.msg, "400 days"));
+    char *after = json_dumps(state, JSON_COMPACT | JSON_SORT_KEYS);
+    ck_assert_str_eq(before, after);
+    /* inside the horizon it is taken */
+    json_t *inside = make_signal("inside", "usage", "product_usage", day_ms(101, 0), 1, NULL);
+    ck_assert_int_eq(revos_score_engine_add(rules, state, inside, &outcome, &err), REVOS_OK);
+    ck_assert_int_eq(outcome, REVOS_SCORE_APPLIED);
+    free(before);
+    free(after);
+    json_decref(inside);
+    json_decref(old);
+    json_decref(state);
+    revos_score_rules_free(rules);
+}
+END_TEST
+
+START_TEST(test_threshold_change_is_in_force_from_its_day)
+{
+    revos_score_rules *rules = load_rules();
+    json_t *signals = walkthrough_signals();
+    json_t *thresholds = threshold_from("renewal_risk", "medium", 20.0, 59);
+    json_t *state = revos_score_state_new(ACCOUNT), *updates = json_array();
+    revos_err err = {0};
+    for (size_t i = 0; i < json_array_size(signals); i++) {
+        revos_score_outcome outcome;
+        ck_assert_int_eq(revos_score_engine_add(rules, state, json_array_get(signals, i), &outcome, &err), REVOS_OK);
+    }
+    ck_assert_int_eq(revos_score_engine_settle(rules, state, thresholds, CONFIG_VERSION, updates, NULL, &err), REVOS_OK);
+    const json_t *tiers = json_object_get(json_object_get(json_object_get(state, "cells"), "t"), "renewal_risk");
+    int64_t from = revos_score_state_int(json_object_get(state, "cells"), "from", 0) - revos_day_from_civil(2026, 6, 1);
+    /* risk about 20.8 on days 58 and 59: low by the config, medium once the bound is 20 */
+    ck_assert_int_eq(json_integer_value(json_array_get(tiers, (size_t)(58 - from))), 0);
+    ck_assert_int_eq(json_integer_value(json_array_get(tiers, (size_t)(59 - from))), 1);
+    json_decref(updates);
+    json_decref(state);
+    json_decref(thresholds);
+    json_decref(signals);
+    revos_score_rules_free(rules);
+}
+END_TEST
+
 static Suite *score_engine_suite(void)
 {
     Suite *s = suite_create("score_engine");
@@ -907,7 +1196,7 @@ static Suite *score_engine_suite(void)
     tcase_set_timeout(state, 120);
     tcase_add_test(state, test_usage_change_needs_60_days_of_history);
     tcase_add_test(state, test_duplicate_signal_id_is_ignored);
-    tcase_add_test(state, test_state_stays_bounded_over_a_year);
+    tcase_add_test(state, test_state_stays_bounded_past_the_horizon);
     tcase_add_test(state, test_first_signal_emits_every_score);
     tcase_add_test(state, test_small_moves_are_not_emitted);
     tcase_add_test(state, test_clamp_is_a_visible_contribution);
@@ -915,6 +1204,14 @@ static Suite *score_engine_suite(void)
     tcase_add_test(state, test_nearest_open_renewal_sets_the_date);
     tcase_add_test(state, test_champion_title_change_counts_as_champion_changed);
     suite_add_tcase(s, state);
+
+    TCase *event_time = tcase_create("event_time");
+    tcase_set_timeout(event_time, 300);
+    tcase_add_test(event_time, test_any_arrival_order_gives_the_same_timeline);
+    tcase_add_test(event_time, test_late_event_revises_the_timeline_from_its_day_only);
+    tcase_add_test(event_time, test_event_past_the_horizon_is_too_late);
+    tcase_add_test(event_time, test_threshold_change_is_in_force_from_its_day);
+    suite_add_tcase(s, event_time);
     return s;
 }
 

@@ -12,6 +12,8 @@ int main(int argc, char **argv)
         .inputs = {{"outcomes", REVOS_REC_OUTCOME}},
         .init = revos_outcome_init,
         .process = revos_outcome_process,
+        .tick = revos_outcome_tick,
+        .tick_ms = 1000,
         .fini = revos_outcome_fini,
     };
     return revos_worker_run(&def, argc, argv);

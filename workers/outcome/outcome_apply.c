@@ -127,7 +127,7 @@ static revos_status apply_kind(const revos_outcome_io *io, const json_t *o, cons
         st = revos_pg_exec(io->pg,
             "WITH pl AS (SELECT play_id, account_id, score_band, status FROM route_plays"
             "            WHERE play_id = $1 FOR UPDATE),"
-            " upd AS (UPDATE route_plays SET status = $2,"
+            " upd AS (UPDATE route_plays SET status = $2, band_counted = true,"
             "           closed_at = to_timestamp($3::double precision / 1000)"
             "         WHERE play_id = $1 AND status = 'open' RETURNING play_id, score_band)"
             " SELECT pl.account_id, pl.score_band, pl.status, (SELECT count(*) FROM upd) FROM pl",
@@ -184,11 +184,12 @@ static revos_status apply_kind(const revos_outcome_io *io, const json_t *o, cons
     }
 
     /* crm_renewal: the renewal closed; so does every open play of the account. */
-    const char *params[] = {text(o, "account_id"), result, at};
+    const char *params[] = {text(o, "account_id"), result, at, text(o, "outcome_id")};
     st = revos_pg_exec(io->pg,
-        "UPDATE route_plays SET status = $2, closed_at = to_timestamp($3::double precision / 1000)"
+        "UPDATE route_plays SET status = $2, closed_at = to_timestamp($3::double precision / 1000),"
+        "   closed_by = $4, band_counted = true"
         " WHERE account_id = $1 AND status = 'open' RETURNING play_id, score_band",
-        3, params, &res, err);
+        4, params, &res, err);
     if (st != REVOS_OK)
         return revos_wrap(err, st, "close account plays");
     st = collect_closed(res, closed, err);
@@ -437,6 +438,56 @@ done:
     closed_free(&closed);
     json_decref(record);
     json_decref(records);
+    return st;
+}
+
+/* ==== Plays closed by revos-route ==== */
+
+revos_status revos_outcome_reconcile(const revos_outcome_io *io, revos_err *err)
+{
+    batch_ctx b = {.io = io, .score_thresholds = -1};
+    revos_tuning_rule_load(json_object_get(io->config, "outcomes"), &b.rule);
+    b.scoring = json_object_get(io->config, "scoring");
+    PGresult *res = NULL;
+    revos_status st = revos_pg_exec(io->pg,
+        "UPDATE route_plays SET band_counted = true WHERE play_id IN ("
+        "  SELECT play_id FROM route_plays WHERE closed_by IS NOT NULL AND NOT band_counted"
+        "   ORDER BY closed_at, play_id LIMIT 100 FOR UPDATE SKIP LOCKED)"
+        " RETURNING play_id, score_band, status, closed_by,"
+        "   (extract(epoch FROM closed_at) * 1000)::bigint, account_id",
+        0, NULL, &res, err);
+    if (st != REVOS_OK)
+        return revos_wrap(err, st, "find plays closed by route");
+    for (int i = 0; st == REVOS_OK && i < PQntuples(res); i++) {
+        const char *band = PQgetvalue(res, i, 1), *result = PQgetvalue(res, i, 2);
+        json_int_t ms = (json_int_t)strtoll(PQgetvalue(res, i, 4), NULL, 10);
+        json_t *o = json_pack("{s:s, s:I}", "outcome_id", PQgetvalue(res, i, 3), "occurred_at", ms);
+        char *id = malloc(strlen(PQgetvalue(res, i, 3)) + strlen(PQgetvalue(res, i, 0)) + 2);
+        if (o == NULL || id == NULL) {
+            json_decref(o);
+            free(id);
+            st = oom(err);
+            break;
+        }
+        sprintf(id, "%s:%s", PQgetvalue(res, i, 3), PQgetvalue(res, i, 0));
+        /* recorded against the play, as when the outcome found it open */
+        json_t *records = json_pack("[{s:s, s:s, s:s, s:s, s:s, s:n, s:n, s:s?, s:s, s:s, s:I}]",
+                                    "outcome_id", id, "kind", "crm_renewal", "result", result,
+                                    "account_id", PQgetvalue(res, i, 5), "play_id",
+                                    PQgetvalue(res, i, 0), "task_id", "page_id", "band",
+                                    *band ? band : NULL, "actor", "crm", "note", "",
+                                    "occurred_at_ms", ms);
+        free(id);
+        st = records ? insert_records(io, records, err) : oom(err);
+        json_decref(records);
+        int save = revos_outcome_is_save(result), loss = revos_outcome_is_loss(result);
+        if (st == REVOS_OK && *band != '\0' && (save || loss))
+            st = tune_band(&b, o, band, save, loss, err);
+        count(io, "revos_outcome_plays_reconciled_total",
+              "Plays revos-route opened already closed by an earlier outcome, counted late", 1);
+        json_decref(o);
+    }
+    PQclear(res);
     return st;
 }
 

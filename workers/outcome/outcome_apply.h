@@ -50,4 +50,10 @@ typedef struct revos_outcome_io {
 revos_status revos_outcome_apply(const revos_outcome_io *io, const revos_msg *msgs, size_t n,
                                  revos_err *err);
 
+/* Counts the plays revos-route opened already closed (their CRM outcome
+ * was recorded first: route_plays.closed_by set, band_counted false) in
+ * their bands and tunes, as if the outcome had found them open; at most
+ * 100 per call. Runs in the tick's transaction. */
+revos_status revos_outcome_reconcile(const revos_outcome_io *io, revos_err *err);
+
 #endif

@@ -45,6 +45,23 @@ revos_status revos_outcome_process(void *state, revos_batch *batch, revos_msg *m
     return revos_outcome_apply(&io, msgs, n, err);
 }
 
+revos_status revos_outcome_tick(void *state, revos_batch *batch, int64_t now_ms, revos_err *err)
+{
+    (void)state;
+    (void)now_ms;
+    revos_outcome_io io = {
+        .pg = revos_batch_pg(batch),
+        .config = revos_batch_config(batch),
+        .ctx = batch,
+        .emit = batch_emit,
+        .reject = batch_reject,
+        .count = batch_count,
+    };
+    if (io.pg == NULL)
+        return revos_fail(err, REVOS_ERR_FATAL, "revos-outcome needs PostgreSQL (PG_OUTBOX delivery)");
+    return revos_outcome_reconcile(&io, err);
+}
+
 void revos_outcome_fini(void *state)
 {
     (void)state;

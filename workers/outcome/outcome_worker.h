@@ -15,6 +15,8 @@
 revos_status revos_outcome_init(void **state, const revos_settings *settings, revos_err *err);
 revos_status revos_outcome_process(void *state, revos_batch *batch, revos_msg *msgs, size_t n,
                                    revos_err *err);
+/* Counts plays revos-route opened already closed (revos_outcome_reconcile). */
+revos_status revos_outcome_tick(void *state, revos_batch *batch, int64_t now_ms, revos_err *err);
 void revos_outcome_fini(void *state);
 
 #endif

@@ -30,7 +30,7 @@ static json_t *base(const revos_route_decision *d, const char *kind, char *actio
     if (action_id != NULL && page_id != NULL && owners != NULL && tasks != NULL)
         action = json_pack(
             "{s:s, s:s, s:s, s:s, s:s, s:O, s:s, s:O, s:i, s:I, s:I, s:f, s:f, s:f, s:f, s:f,"
-            " s:s, s:s, s:I, s:s, s:O}",
+            " s:s, s:s, s:I, s:s, s:O, s:b}",
             "action_id", action_id, "account_id", d->account_id, "kind", kind, "play_id",
             d->decision_id, "play", d->play ? d->play : REVOS_ROUTE_NO_PLAY, "page_id", page_id,
             "route", d->route, "owners", owners, "level", 0, "sla_seconds",
@@ -40,7 +40,7 @@ static json_t *base(const revos_route_decision *d, const char *kind, char *actio
             d->finance.replacement_cost, "ev_act", d->finance.ev_act, "ev_no_act",
             d->finance.ev_no_act, "score_id", d->score_id, "score_band", d->score_band,
             "config_version", (json_int_t)d->config_version, "summary", d->summary, "tasks",
-            tasks);
+            tasks, "historical", d->historical);
     free(action_id);
     json_decref(page_id);
     json_decref(owners);
@@ -84,7 +84,7 @@ json_t *revos_route_action_escalation(const json_t *body, int64_t now_ms)
     if (action_id != NULL && json_is_array(owners))
         action = json_pack(
             "{s:s, s:s, s:s, s:s, s:s, s:n, s:s, s:O, s:i, s:I, s:I, s:f, s:f, s:f, s:f, s:f,"
-            " s:s, s:s, s:I, s:s, s:[]}",
+            " s:s, s:s, s:I, s:s, s:[], s:b}",
             "action_id", action_id, "account_id", body_str(body, "account_id"), "kind",
             "escalation", "play_id", body_str(body, "play_id"), "play", body_str(body, "play"),
             "page_id", "route", body_str(body, "route"), "owners", owners, "level", level,
@@ -94,7 +94,7 @@ json_t *revos_route_action_escalation(const json_t *body, int64_t now_ms)
             body_num(body, "ev_act"), "ev_no_act", body_num(body, "ev_no_act"), "score_id",
             body_str(body, "score_id"), "score_band", body_str(body, "score_band"),
             "config_version", json_integer_value(json_object_get(body, "config_version")),
-            "summary", body_str(body, "summary"), "tasks");
+            "summary", body_str(body, "summary"), "tasks", "historical", 0);
     free(action_id);
     return action;
 }

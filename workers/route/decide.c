@@ -337,10 +337,24 @@ static void fnv_hex(const char *const *parts, size_t n, char out[17])
     snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
+void revos_route_cell_of(const char *score_id, char *out, size_t outlen)
+{
+    snprintf(out, outlen, "%s", score_id);
+    char *tail = strrchr(out, ':');
+    if (tail == NULL || tail[1] != 'r' || tail[2] == '\0')
+        return;
+    for (const char *p = tail + 2; *p != '\0'; p++)
+        if (*p < '0' || *p > '9')
+            return;
+    *tail = '\0';
+}
+
 char *revos_route_play_id(const char *account_id, const char *play, const char *trigger,
                           const char *score_id)
 {
-    const char *parts[] = {account_id, play, trigger, score_id};
+    char cell[512];
+    revos_route_cell_of(score_id, cell, sizeof cell);
+    const char *parts[] = {account_id, play, trigger, cell};
     char hex[17];
     fnv_hex(parts, 4, hex);
     return revos_route_strf("%s:%s:%s", play, account_id, hex);
@@ -348,7 +362,9 @@ char *revos_route_play_id(const char *account_id, const char *play, const char *
 
 char *revos_route_notice_id(const char *account_id, const char *trigger, const char *score_id)
 {
-    const char *parts[] = {account_id, trigger, score_id};
+    char cell[512];
+    revos_route_cell_of(score_id, cell, sizeof cell);
+    const char *parts[] = {account_id, trigger, cell};
     char hex[17];
     fnv_hex(parts, 3, hex);
     return revos_route_strf("notice:%s:%s:%s", trigger, account_id, hex);

@@ -124,10 +124,14 @@ void revos_route_resolve_owners(const json_t *roles, const json_t *team, const j
 
 /* ==== Ids ==== */
 
+/* The cell a score id names: the id without its ":r<n>" revision suffix
+ * (a correction of a cell decides what the cell decides). */
+void revos_route_cell_of(const char *score_id, char *out, size_t outlen);
+
 /* Deterministic, readable ids (owned, malloc'd; NULL only when out of
- * memory):
- *   play:    "<play>:<account>:<16 hex of FNV-1a(account, play, trigger, score_id)>"
- *   notice:  "notice:<trigger>:<account>:<16 hex of FNV-1a(account, trigger, score_id)>"
+ * memory), the same for every revision of the cell:
+ *   play:    "<play>:<account>:<16 hex of FNV-1a(account, play, trigger, cell)>"
+ *   notice:  "notice:<trigger>:<account>:<16 hex of FNV-1a(account, trigger, cell)>"
  *   page:    "<play or notice id>:<level>:<owner id>", any byte outside
  *            visible ASCII replaced by '_' (it is an HTTP header and a
  *            PagerDuty dedup_key)
@@ -177,6 +181,8 @@ typedef struct revos_route_decision {
     int renewal_days;           /* context days_to_renewal, else calendar days from
                                    as_of to context renewal_date */
 
+    int historical;             /* its condition is older than the live horizon: recorded,
+                                   never delivered (set by the caller, route_apply.c) */
     revos_route_finance finance;
     revos_route_owners owners;  /* level 0 */
     revos_route_task tasks[REVOS_ROUTE_MAX_TASKS];

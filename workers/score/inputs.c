@@ -130,25 +130,23 @@ static void add_id(json_t *to, const json_t *id)
         json_array_append(to, (json_t *)id);
 }
 
-static void usage_change(revos_score_inputs *inputs, const json_t *state, int64_t today, int w,
-                         int lateness)
+static void usage_change(revos_score_inputs *inputs, const revos_score_view *view, int w,
+                         int lateness, int evidence_max)
 {
     revos_score_input *in = add(inputs, "usage_change_pct");
-    const json_t *usage = json_object_get(state, "usage");
+    const revos_score_series *usage = view->usage;
+    int64_t today = view->day;
     set_var_int(in->vars, "window_days", w);
-    copy_ids(in->evidence, json_object_get(usage, "evidence"));
     /* the usage stream's own "today" (see usage_lateness_days) */
-    int64_t last = revos_score_state_int(usage, "last_day", today);
+    int64_t last = revos_score_series_last_day(usage, today);
     if (last < today - lateness)
         last = today - lateness;
-    if (last > today)
-        last = today;
     today = last;
-    if (json_object_get(usage, "first_day") == NULL ||
-        revos_score_state_int(usage, "first_day", 0) > today - 2 * w + 1)
+    revos_score_series_evidence(usage, today - 2 * w + 1, today, in->evidence, evidence_max);
+    if (usage->first_day == INT64_MAX || usage->first_day > today - 2 * w + 1)
         return; /* not enough usage history */
-    double cur = revos_score_state_window_sum(usage, today - w + 1, today);
-    double prior = revos_score_state_window_sum(usage, today - 2 * w + 1, today - w);
+    double cur = revos_score_series_sum(usage, today - w + 1, today);
+    double prior = revos_score_series_sum(usage, today - 2 * w + 1, today - w);
     double pct = prior > 0 ? (cur - prior) / prior * 100.0 : (cur > 0 ? 100.0 : 0.0);
     in->present = 1;
     in->number = pct;
@@ -159,16 +157,18 @@ static void usage_change(revos_score_inputs *inputs, const json_t *state, int64_
     set_var_num(in->vars, "usage_prior", prior);
 }
 
-static void ticket_ratio(revos_score_inputs *inputs, const json_t *state, int64_t today, int w)
+static void ticket_ratio(revos_score_inputs *inputs, const revos_score_view *view, int w,
+                         int evidence_max)
 {
     revos_score_input *in = add(inputs, "ticket_ratio");
-    const json_t *tickets = json_object_get(state, "tickets");
+    const revos_score_series *tickets = view->tickets;
+    int64_t today = view->day;
     set_var_int(in->vars, "window_days", w);
-    copy_ids(in->evidence, json_object_get(tickets, "evidence"));
-    if (revos_score_state_int(state, "first_day", today) > today - 2 * w + 1)
+    revos_score_series_evidence(tickets, today - 2 * w + 1, today, in->evidence, evidence_max);
+    if (view->first_day > today - 2 * w + 1)
         return; /* not enough history */
-    double cur = revos_score_state_window_sum(tickets, today - w + 1, today);
-    double prior = revos_score_state_window_sum(tickets, today - 2 * w + 1, today - w);
+    double cur = revos_score_series_sum(tickets, today - w + 1, today);
+    double prior = revos_score_series_sum(tickets, today - 2 * w + 1, today - w);
     double ratio = (cur == 0 && prior == 0) ? 1.0 : cur / (prior > 1 ? prior : 1.0);
     in->present = 1;
     in->number = ratio;
@@ -256,16 +256,16 @@ static void renewal(revos_score_inputs *inputs, const json_t *state, int64_t tod
     add_id(in->evidence, json_object_get(json_object_get(state, "renewal"), "signal"));
 }
 
-void revos_score_inputs_compute(revos_score_inputs *out, const json_t *state,
+void revos_score_inputs_compute(revos_score_inputs *out, const revos_score_view *view,
                                 const revos_score_window *window)
 {
     memset(out, 0, sizeof *out);
-    int64_t today = revos_score_state_int(state, "today", 0);
-    usage_change(out, state, today, window->window_days, window->usage_lateness_days);
-    ticket_ratio(out, state, today, window->window_days);
-    nps(out, state);
-    champion(out, state, today, window->champion_window_days);
-    renewal(out, state, today);
+    usage_change(out, view, window->window_days, window->usage_lateness_days,
+                 window->evidence_max);
+    ticket_ratio(out, view, window->window_days, window->evidence_max);
+    nps(out, view->disc);
+    champion(out, view->disc, view->day, window->champion_window_days);
+    renewal(out, view->disc, view->day);
 }
 
 revos_score_input *revos_score_inputs_add(revos_score_inputs *inputs, const char *name,

@@ -1,5 +1,5 @@
 /* inputs.h -- the named inputs the scoring rules read, computed from one
- * account's state at its "today" (the UTC day of the newest signal seen).
+ * account's facts as of the end of one event-time day, "today".
  *
  * Catalogue (name: type -- template variables):
  *   usage_change_pct: number -- usage in the current window (today-W+1..today)
@@ -26,6 +26,7 @@
 #include <stddef.h>
 
 #include "score/signal.h"
+#include "score/state.h"
 
 typedef enum revos_score_input_type {
     REVOS_INPUT_NUMBER,
@@ -58,6 +59,7 @@ typedef struct revos_score_window {
      * Sources arrive with different delays; a ticket stamped today must not
      * make today's not-yet-arrived usage look like a drop. */
     int usage_lateness_days;
+    int evidence_max;           /* evidence ids an input lists */
 } revos_score_window;
 
 /* Whether name is a catalogue input; if so its type and the NULL-terminated
@@ -65,8 +67,18 @@ typedef struct revos_score_window {
 int revos_score_input_lookup(const char *name, revos_score_input_type *type,
                              const char *const **vars);
 
-/* Computes every catalogue input from state. Free with revos_score_inputs_free. */
-void revos_score_inputs_compute(revos_score_inputs *out, const json_t *state,
+/* What the inputs of one day are computed from. */
+typedef struct revos_score_view {
+    const json_t *disc;                 /* discrete facts as of the end of day (state.h) */
+    const revos_score_series *usage;    /* day buckets (only days <= day are read) */
+    const revos_score_series *tickets;
+    int64_t first_day;                  /* the account's first event day */
+    int64_t day;                        /* "today": the day scored */
+} revos_score_view;
+
+/* Computes every catalogue input as of the end of view->day. Free with
+ * revos_score_inputs_free. */
+void revos_score_inputs_compute(revos_score_inputs *out, const revos_score_view *view,
                                 const revos_score_window *window);
 
 /* Appends a present numeric input (used for computed scores); vars and

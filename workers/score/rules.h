@@ -79,7 +79,8 @@ typedef struct revos_score_rules {
     json_t *doc;                  /* owned reference; every string above is borrowed from it */
     revos_score_window window;
     int evidence_max;             /* evidence ids kept per input */
-    int applied_max;              /* applied signal ids kept for de-duplication */
+    int applied_max;              /* bucketed signal ids kept for de-duplication */
+    int horizon_days;             /* lateness horizon: older events are too late */
     double emit_min_change;       /* emit when a value moved at least this much */
     const char *derived_on;       /* the score kind whose update carries derived signals */
     size_t n_scores;

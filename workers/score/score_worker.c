@@ -12,6 +12,12 @@
 #include "score/signal.h"
 #include "score/state.h"
 #include "score/store.h"
+#include "score/calendar.h"
+
+static int compare_strings(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
 
 typedef struct score_worker {
     revos_score_rules *rules;  /* compiled "scoring" section of rules_version */
@@ -98,16 +104,46 @@ static revos_status check_threshold(const revos_score_rules *rules, const json_t
     return REVOS_OK;
 }
 
-static void tune(json_t *tuned, const json_t *rec)
+/* A ThresholdChange as the engine reads it: in force from the UTC day of
+ * the outcome that produced it. */
+static json_t *threshold_entry(const json_t *rec)
 {
-    const char *kind = json_string_value(json_object_get(rec, "score_kind"));
-    json_t *tiers = json_object_get(tuned, kind);
-    if (tiers == NULL) {
-        tiers = json_object();
-        json_object_set_new(tuned, kind, tiers);
+    int64_t ms = (int64_t)json_integer_value(json_object_get(rec, "occurred_at"));
+    return json_pack("{s:O,s:O,s:O,s:O,s:I}", "change_id", json_object_get(rec, "change_id"),
+                     "score_kind", json_object_get(rec, "score_kind"), "tier",
+                     json_object_get(rec, "tier"), "new_threshold",
+                     json_object_get(rec, "new_threshold"), "day",
+                     (json_int_t)revos_day_of_ms(ms));
+}
+
+static int change_before(const json_t *a, const json_t *b)
+{
+    int64_t da = revos_score_state_int(a, "day", 0), db = revos_score_state_int(b, "day", 0);
+    if (da != db)
+        return da < db;
+    const char *ia = json_string_value(json_object_get(a, "change_id"));
+    const char *ib = json_string_value(json_object_get(b, "change_id"));
+    return strcmp(ia ? ia : "", ib ? ib : "") < 0;
+}
+
+/* Inserts entry into the sorted change list (a known change_id: no-op).
+ * Returns 1 when inserted. */
+static int thresholds_insert(json_t *changes, json_t *entry)
+{
+    const char *id = json_string_value(json_object_get(entry, "change_id"));
+    size_t at = json_array_size(changes);
+    for (size_t i = 0; i < json_array_size(changes); i++) {
+        const json_t *c = json_array_get(changes, i);
+        const char *cid = json_string_value(json_object_get(c, "change_id"));
+        if (cid != NULL && id != NULL && strcmp(cid, id) == 0) {
+            json_decref(entry);
+            return 0;
+        }
+        if (at == json_array_size(changes) && change_before(entry, c))
+            at = i;
     }
-    json_object_set_new(tiers, json_string_value(json_object_get(rec, "tier")),
-                        json_real(json_number_value(json_object_get(rec, "new_threshold"))));
+    json_array_insert_new(changes, at, entry);
+    return 1;
 }
 
 /* ==== One batch ==== */
@@ -115,9 +151,10 @@ static void tune(json_t *tuned, const json_t *rec)
 typedef struct batch_work {
     json_t *states;      /* account_id -> state, loaded or new */
     json_t *dirty;       /* account_id -> state changed in this batch */
-    json_t *tuned;       /* score_kind -> tier -> threshold */
-    json_t *thresholds;  /* ThresholdChange records to store */
-    json_t *current;     /* latest computed record per account and kind, for score_current */
+    json_t *tuned;       /* every threshold change, sorted (engine.h) */
+    json_t *thresholds;  /* threshold changes new in this batch, to store */
+    json_t *current;     /* newest record per account and kind, for score_current */
+    int64_t retune_from; /* earliest day a new threshold change is in force from */
 } batch_work;
 
 static void work_free(batch_work *bw)
@@ -129,8 +166,8 @@ static void work_free(batch_work *bw)
     json_decref(bw->current);
 }
 
-/* Loads the state of every account named by the batch's signals and the
- * tuned thresholds: two queries (none for a batch without signals). */
+/* Loads (and locks) the state of every account named by the batch's
+ * signals, and the threshold changes: two queries. */
 static revos_status load(PGconn *conn, const revos_msg *msgs, size_t n, batch_work *bw,
                          revos_err *err)
 {
@@ -151,20 +188,15 @@ static revos_status load(PGconn *conn, const revos_msg *msgs, size_t n, batch_wo
         json_object_set_new(seen, account, json_true());
         ids[n_ids++] = account;
     }
-    revos_status st = REVOS_OK;
-    if (n_ids > 0) {
-        st = revos_score_store_load_states(conn, ids, n_ids, &bw->states, err);
-        if (st == REVOS_OK)
-            st = revos_score_store_load_thresholds(conn, &bw->tuned, err);
-    } else {
-        bw->states = json_object();
-        bw->tuned = json_object();
-    }
+    revos_status st = revos_score_store_load_states(conn, ids, n_ids, &bw->states, err);
+    if (st == REVOS_OK)
+        st = revos_score_store_load_thresholds(conn, &bw->tuned, err);
     json_decref(seen);
     free(ids);
     return st;
 }
 
+/* Adds one signal to its account's state; the scores follow in settle. */
 static revos_status apply_signal(score_worker *w, revos_batch *batch, const revos_msg *msg,
                                  batch_work *bw, revos_err *err)
 {
@@ -181,39 +213,24 @@ static revos_status apply_signal(score_worker *w, revos_batch *batch, const revo
             return revos_fail(err, REVOS_ERR_FATAL, "out of memory");
         json_object_set_new(bw->states, sig.account_id, state);
     }
-    json_t *updates = json_array();
     revos_score_outcome outcome;
-    revos_status st = revos_score_engine_apply_latest(w->rules, state, msg->record, bw->tuned,
-                                                      revos_batch_config_version(batch), updates,
-                                                      bw->current, &outcome, &why);
+    revos_status st = revos_score_engine_add(w->rules, state, msg->record, &outcome, &why);
     if (st == REVOS_ERR_INPUT) {
-        json_decref(updates);
         revos_batch_reject(batch, msg, &why);
         return REVOS_OK;
     }
     if (st != REVOS_OK) {
-        json_decref(updates);
         *err = why;
         return st;
     }
     if (outcome == REVOS_SCORE_DUPLICATE) {
-        json_decref(updates);
         revos_batch_count(batch, "revos_score_duplicate_signals_total",
                           "Signals skipped because they were already applied to the account", 1);
         return REVOS_OK;
     }
     json_object_set(bw->dirty, sig.account_id, state);
-    for (size_t i = 0; i < json_array_size(updates) && st == REVOS_OK; i++) {
-        const json_t *update = json_array_get(updates, i);
-        st = revos_batch_emit(batch, "scores", sig.account_id, REVOS_REC_SCORE_UPDATE, update, err);
-        if (st == REVOS_ERR_INPUT) /* our record does not match its schema: a bug */
-            st = revos_wrap(err, REVOS_ERR_FATAL, "emitting a ScoreUpdate");
-    }
     revos_batch_count(batch, "revos_score_signals_total", "Signals applied to account scores", 1);
-    revos_batch_count(batch, "revos_score_updates_total", "ScoreUpdate records emitted",
-                      (int64_t)json_array_size(updates));
-    json_decref(updates);
-    return st;
+    return REVOS_OK;
 }
 
 static revos_status apply_threshold(score_worker *w, revos_batch *batch, const revos_msg *msg,
@@ -224,10 +241,69 @@ static revos_status apply_threshold(score_worker *w, revos_batch *batch, const r
         revos_batch_reject(batch, msg, &why);
         return REVOS_OK;
     }
-    tune(bw->tuned, msg->record);
-    json_array_append(bw->thresholds, msg->record);
+    json_t *entry = threshold_entry(msg->record);
+    int64_t day = revos_score_state_int(entry, "day", 0);
+    json_array_append(bw->thresholds, entry);
+    if (thresholds_insert(bw->tuned, entry) && day < bw->retune_from)
+        bw->retune_from = day;
     revos_batch_count(batch, "revos_score_threshold_changes_total", "Tuned thresholds applied", 1);
     return REVOS_OK;
+}
+
+/* A new threshold change re-scores every account from the day it is in
+ * force: they are loaded (and locked) and marked dirty from then. */
+static revos_status retune(PGconn *conn, batch_work *bw, revos_err *err)
+{
+    if (bw->retune_from == INT64_MAX)
+        return REVOS_OK;
+    revos_status st = revos_score_store_load_states_from(conn, bw->retune_from, bw->states, err);
+    if (st != REVOS_OK)
+        return st;
+    const char *account;
+    json_t *state;
+    json_object_foreach (bw->states, account, state) {
+        revos_score_state_touch(state, bw->retune_from);
+        if (json_object_get(state, "dirty_from") != NULL)
+            json_object_set(bw->dirty, account, state);
+    }
+    return REVOS_OK;
+}
+
+/* Settles every dirty account, in account order, and queues what changed. */
+static revos_status settle(score_worker *w, revos_batch *batch, batch_work *bw, revos_err *err)
+{
+    const char **accounts = calloc(json_object_size(bw->dirty) + 1, sizeof *accounts);
+    if (accounts == NULL)
+        return revos_fail(err, REVOS_ERR_FATAL, "out of memory");
+    size_t n = 0;
+    const char *account;
+    json_t *state;
+    json_object_foreach (bw->dirty, account, state)
+        accounts[n++] = account;
+    qsort(accounts, n, sizeof *accounts, compare_strings);
+    revos_status st = REVOS_OK;
+    int64_t emitted = 0, corrections = 0;
+    for (size_t i = 0; i < n && st == REVOS_OK; i++) {
+        json_t *updates = json_array();
+        st = revos_score_engine_settle(w->rules, json_object_get(bw->dirty, accounts[i]), bw->tuned,
+                                       revos_batch_config_version(batch), updates, bw->current, err);
+        for (size_t k = 0; k < json_array_size(updates) && st == REVOS_OK; k++) {
+            const json_t *update = json_array_get(updates, k);
+            st = revos_batch_emit(batch, "scores", accounts[i], REVOS_REC_SCORE_UPDATE, update, err);
+            if (st == REVOS_ERR_INPUT) /* our record does not match its schema: a bug */
+                st = revos_wrap(err, REVOS_ERR_FATAL, "emitting a ScoreUpdate");
+            corrections += json_integer_value(json_object_get(update, "revision")) > 0;
+        }
+        emitted += (int64_t)json_array_size(updates);
+        json_decref(updates);
+    }
+    free(accounts);
+    revos_batch_count(batch, "revos_score_updates_total", "ScoreUpdate records emitted", emitted);
+    revos_batch_count(batch, "revos_score_corrections_total",
+                      "ScoreUpdate records that revise an earlier one (late events)", corrections);
+    revos_batch_count(batch, "revos_score_accounts_settled_total",
+                      "Account timelines re-scored", (int64_t)n);
+    return st;
 }
 
 revos_status revos_score_process(void *state, revos_batch *batch, revos_msg *msgs, size_t n,
@@ -238,7 +314,8 @@ revos_status revos_score_process(void *state, revos_batch *batch, revos_msg *msg
     revos_status st = rules_for(w, batch, err);
     if (st != REVOS_OK)
         return st;
-    batch_work bw = {.dirty = json_object(), .thresholds = json_array(), .current = json_array()};
+    batch_work bw = {.dirty = json_object(), .thresholds = json_array(), .current = json_array(),
+                     .retune_from = INT64_MAX};
     st = load(conn, msgs, n, &bw, err);
     for (size_t i = 0; i < n && st == REVOS_OK; i++) {
         const revos_msg *msg = &msgs[i];
@@ -253,6 +330,10 @@ revos_status revos_score_process(void *state, revos_batch *batch, revos_msg *msg
             revos_batch_reject(batch, msg, &why);
         }
     }
+    if (st == REVOS_OK)
+        st = retune(conn, &bw, err);
+    if (st == REVOS_OK)
+        st = settle(w, batch, &bw, err);
     if (st == REVOS_OK)
         st = revos_score_store_save_states(conn, bw.dirty, err);
     if (st == REVOS_OK)

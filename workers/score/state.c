@@ -1,6 +1,9 @@
-/* state.c -- folding signals into an account's scoring state. See state.h. */
+/* state.c -- an account's event-time scoring state: adding signals at their
+ * own day, day buckets, the discrete facts and trimming to the horizon.
+ * See state.h. */
 #include "score/state.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -46,11 +49,21 @@ int64_t revos_score_state_int(const json_t *obj, const char *key, int64_t fallba
     return json_is_number(v) ? (int64_t)json_number_value(v) : fallback;
 }
 
+static int64_t num_at(const json_t *array, size_t i)
+{
+    return (int64_t)json_number_value(json_array_get(array, i));
+}
+
 void revos_score_state_push_evidence(json_t *list, const char *id, int max)
 {
     json_array_insert_new(list, 0, json_string(id));
     while (json_array_size(list) > (size_t)max)
         json_array_remove(list, json_array_size(list) - 1);
+}
+
+int revos_score_lookback_days(const revos_score_limits *limits)
+{
+    return 2 * limits->window_days + limits->lateness_days + 5;
 }
 
 /* ==== Lifecycle ==== */
@@ -76,81 +89,6 @@ revos_status revos_score_state_check(const json_t *state, const char *account_id
         return revos_fail(err, REVOS_ERR_FATAL, "score state of %.80s belongs to %.80s", account_id,
                           owner ? owner : "(nobody)");
     return REVOS_OK;
-}
-
-int revos_score_state_applied(const json_t *state, const char *signal_id)
-{
-    const json_t *applied = json_object_get(state, "applied");
-    for (size_t i = json_array_size(applied); i-- > 0;) {
-        const char *id = json_string_value(json_array_get(applied, i));
-        if (id != NULL && strcmp(id, signal_id) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-static void note_applied(json_t *state, const char *signal_id, int max)
-{
-    json_t *applied = child_array(state, "applied");
-    json_array_append_new(applied, json_string(signal_id));
-    while (json_array_size(applied) > (size_t)max)
-        json_array_remove(applied, 0);
-}
-
-/* ==== Day buckets ==== */
-
-static void bucket_add(json_t *series, int64_t day, double amount)
-{
-    json_t *days = child_array(series, "days");
-    size_t i = 0, n = json_array_size(days);
-    for (; i < n; i++) {
-        json_t *pair = json_array_get(days, i);
-        int64_t d = (int64_t)json_number_value(json_array_get(pair, 0));
-        if (d == day) {
-            double sum = json_number_value(json_array_get(pair, 1)) + amount;
-            json_array_set_new(pair, 1, json_real(sum));
-            return;
-        }
-        if (d > day)
-            break;
-    }
-    json_array_insert_new(days, i, json_pack("[I,f]", (json_int_t)day, amount));
-}
-
-static void bucket_prune(json_t *series, int64_t keep_from)
-{
-    json_t *days = json_object_get(series, "days");
-    while (json_array_size(days) > 0 &&
-           (int64_t)json_number_value(json_array_get(json_array_get(days, 0), 0)) < keep_from)
-        json_array_remove(days, 0);
-}
-
-double revos_score_state_window_sum(const json_t *series, int64_t from, int64_t to)
-{
-    const json_t *days = json_object_get(series, "days");
-    double sum = 0.0;
-    for (size_t i = 0; i < json_array_size(days); i++) {
-        const json_t *pair = json_array_get(days, i);
-        int64_t d = (int64_t)json_number_value(json_array_get(pair, 0));
-        if (d >= from && d <= to)
-            sum += json_number_value(json_array_get(pair, 1));
-    }
-    return sum;
-}
-
-static void series_add(json_t *state, const char *name, const revos_score_signal *sig,
-                       double amount, const revos_score_limits *limits)
-{
-    json_t *series = child(state, name);
-    int64_t first = revos_score_state_int(series, "first_day", sig->day);
-    set_int(series, "first_day", sig->day < first ? sig->day : first);
-    int64_t last = revos_score_state_int(series, "last_day", sig->day);
-    set_int(series, "last_day", sig->day > last ? sig->day : last);
-    int64_t today = revos_score_state_int(state, "today", sig->day);
-    if (sig->day > today - (2 * limits->window_days + limits->lateness_days + 5))
-        bucket_add(series, sig->day, amount);
-    revos_score_state_push_evidence(child_array(series, "evidence"), sig->signal_id,
-                                    limits->evidence_max);
 }
 
 /* ==== Profile and renewals ==== */
@@ -281,7 +219,7 @@ int revos_score_state_has_champion(const json_t *state)
 }
 
 static void champion_changed(json_t *state, const revos_score_signal *sig, const char *contact_id,
-                             const revos_score_limits *limits)
+                             int evidence_max)
 {
     json_t *champion = json_object_get(state, "champion");
     if (champion != NULL && revos_score_state_int(champion, "changed_day", 0) > sig->day)
@@ -290,7 +228,7 @@ static void champion_changed(json_t *state, const revos_score_signal *sig, const
                         json_pack("{s:I,s:s,s:s}", "changed_day", (json_int_t)sig->day, "signal",
                                   sig->signal_id, "contact", contact_id));
     revos_score_state_push_evidence(child_array(state, "champion_evidence"), sig->signal_id,
-                                    limits->evidence_max);
+                                    evidence_max);
 }
 
 /* Drops contacts beyond REVOS_SCORE_MAX_CONTACTS: non-champions first, then
@@ -338,7 +276,7 @@ static const char *role_class_of(const revos_score_signal *sig)
 }
 
 static void fold_contact_role(json_t *state, const revos_score_signal *sig,
-                              const revos_score_limits *limits)
+                              int evidence_max)
 {
     const char *contact_id = revos_score_signal_attr(sig, "contact_id");
     const char *role_key = revos_score_signal_attr(sig, "contact_role_id");
@@ -390,15 +328,15 @@ static void fold_contact_role(json_t *state, const revos_score_signal *sig,
             set_str(roles, role_key, cls);
     }
     if (was_champion && !is_champion)
-        champion_changed(state, sig, contact_id, limits);
+        champion_changed(state, sig, contact_id, evidence_max);
     else if (is_champion && !was_champion)
         revos_score_state_push_evidence(child_array(state, "champion_evidence"), sig->signal_id,
-                                        limits->evidence_max);
+                                        evidence_max);
     cap_contacts(json_object_get(state, "contacts"));
 }
 
 static void fold_contact(json_t *state, const revos_score_signal *sig,
-                         const revos_score_limits *limits)
+                         int evidence_max)
 {
     const char *contact_id = revos_score_signal_attr(sig, "contact_id");
     const char *title = revos_score_signal_attr(sig, "title");
@@ -407,7 +345,7 @@ static void fold_contact(json_t *state, const revos_score_signal *sig,
     if (title != NULL) {
         /* "the primary champion changes roles": a champion's new title */
         if (old != NULL && old[0] != '\0' && strcmp(old, title) != 0 && contact_is_champion(contact))
-            champion_changed(state, sig, contact_id, limits);
+            champion_changed(state, sig, contact_id, evidence_max);
         set_str(contact, "title", title);
     }
     cap_contacts(json_object_get(state, "contacts"));
@@ -439,47 +377,376 @@ static void fold_nps(json_t *state, const revos_score_signal *sig)
     }
 }
 
-/* ==== Folding ==== */
+/* ==== Discrete facts ==== */
 
-void revos_score_state_fold(json_t *state, const revos_score_signal *sig,
-                            const revos_score_limits *limits)
+void revos_score_disc_fold(json_t *disc, const revos_score_signal *sig, int evidence_max)
 {
-    note_applied(state, sig->signal_id, limits->applied_max);
-    int64_t today = revos_score_state_int(state, "today", sig->day);
-    int64_t first = revos_score_state_int(state, "first_day", sig->day);
-    if (sig->day > today || json_object_get(state, "today") == NULL)
-        today = sig->day;
-    set_int(state, "today", today);
-    set_int(state, "first_day", sig->day < first ? sig->day : first);
-
     switch (sig->kind) {
     case REVOS_SIG_ACCOUNT_PROFILE:
-        fold_profile(state, sig);
+        fold_profile(disc, sig);
         break;
     case REVOS_SIG_RENEWAL_OPPORTUNITY:
-        fold_renewal(state, sig);
+        fold_renewal(disc, sig);
         break;
     case REVOS_SIG_CONTACT_ROLE:
-        fold_contact_role(state, sig, limits);
+        fold_contact_role(disc, sig, evidence_max);
         break;
     case REVOS_SIG_CONTACT:
-        fold_contact(state, sig, limits);
-        break;
-    case REVOS_SIG_PRODUCT_USAGE:
-        series_add(state, "usage", sig, sig->has_value ? sig->value : 1.0, limits);
-        break;
-    case REVOS_SIG_TICKET_OPENED:
-        series_add(state, "tickets", sig, 1.0, limits);
+        fold_contact(disc, sig, evidence_max);
         break;
     case REVOS_SIG_NPS_RESPONSE:
-        fold_nps(state, sig);
+        fold_nps(disc, sig);
         break;
+    case REVOS_SIG_PRODUCT_USAGE:
+    case REVOS_SIG_TICKET_OPENED:
     case REVOS_SIG_OTHER:
         break;
     }
+}
 
-    /* buckets older than 2W+5 days can never enter a window again */
-    int64_t keep_from = today - (2 * (int64_t)limits->window_days + limits->lateness_days + 5) + 1;
-    bucket_prune(json_object_get(state, "usage"), keep_from);
-    bucket_prune(json_object_get(state, "tickets"), keep_from);
+static int is_discrete(revos_score_signal_kind kind)
+{
+    return kind == REVOS_SIG_ACCOUNT_PROFILE || kind == REVOS_SIG_RENEWAL_OPPORTUNITY ||
+           kind == REVOS_SIG_CONTACT_ROLE || kind == REVOS_SIG_CONTACT ||
+           kind == REVOS_SIG_NPS_RESPONSE;
+}
+
+/* Event order: occurred_at, then signal id. */
+static int event_cmp(int64_t ms_a, const char *id_a, int64_t ms_b, const char *id_b)
+{
+    if (ms_a != ms_b)
+        return ms_a < ms_b ? -1 : 1;
+    return strcmp(id_a, id_b);
+}
+
+/* The compact copy of a discrete signal kept in "events". */
+static json_t *compact_event(const json_t *record)
+{
+    json_t *e = json_object();
+    static const char *const keys[] = {"signal_id", "account_id", "family", "type",
+                                       "occurred_at", "value", "attributes"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        json_t *v = json_object_get(record, keys[i]);
+        if (v != NULL)
+            json_object_set(e, keys[i], v);
+    }
+    return e;
+}
+
+/* Inserts the event in order; returns 1 when the same id is already there. */
+static int insert_event(json_t *state, const revos_score_signal *sig, const json_t *record)
+{
+    json_t *events = child_array(state, "events");
+    size_t lo = 0, hi = json_array_size(events);
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const json_t *e = json_array_get(events, mid);
+        int64_t ms = (int64_t)json_integer_value(json_object_get(e, "occurred_at"));
+        const char *id = json_string_value(json_object_get(e, "signal_id"));
+        int c = event_cmp(ms, id ? id : "", sig->occurred_ms, sig->signal_id);
+        if (c == 0)
+            return 1;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    json_array_insert_new(events, lo, compact_event(record));
+    return 0;
+}
+
+/* ==== Day buckets ==== */
+
+static int recent_has(const json_t *state, const char *id)
+{
+    const json_t *recent = json_object_get(state, "recent");
+    for (size_t i = json_array_size(recent); i-- > 0;) {
+        const char *r = json_string_value(json_array_get(recent, i));
+        if (r != NULL && strcmp(r, id) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static void recent_note(json_t *state, const char *id, int max)
+{
+    json_t *recent = child_array(state, "recent");
+    json_array_append_new(recent, json_string(id));
+    while (json_array_size(recent) > (size_t)max)
+        json_array_remove(recent, 0);
+}
+
+static const char *const bucket_arrays[] = {"v", "n", "ms", "id"};
+
+/* Makes series hold day (growing its dense arrays) and returns its index. */
+static size_t bucket_index(json_t *series, int64_t day)
+{
+    json_t *arrays[4];
+    for (size_t a = 0; a < 4; a++)
+        arrays[a] = child_array(series, bucket_arrays[a]);
+    size_t n = json_array_size(arrays[0]);
+    if (n == 0)
+        set_int(series, "from", day);
+    int64_t from = revos_score_state_int(series, "from", day);
+    if (day < from) {
+        size_t grow = (size_t)(from - day);
+        for (size_t a = 0; a < 4; a++) {
+            json_t *fresh = json_array();
+            for (size_t i = 0; i < grow; i++)
+                json_array_append_new(fresh, a == 3 ? json_string("") : json_integer(0));
+            json_array_extend(fresh, arrays[a]);
+            json_object_set_new(series, bucket_arrays[a], fresh);
+        }
+        set_int(series, "from", day);
+        return 0;
+    }
+    size_t idx = (size_t)(day - from);
+    for (size_t a = 0; a < 4; a++)
+        while (json_array_size(arrays[a]) <= idx)
+            json_array_append_new(arrays[a], a == 3 ? json_string("") : json_integer(0));
+    return idx;
+}
+
+static void bucket_add(json_t *series, const revos_score_signal *sig, double amount)
+{
+    size_t i = bucket_index(series, sig->day);
+    json_t *v = json_object_get(series, "v"), *n = json_object_get(series, "n");
+    json_t *ms = json_object_get(series, "ms"), *ids = json_object_get(series, "id");
+    json_array_set_new(v, i, json_real(json_number_value(json_array_get(v, i)) + amount));
+    json_array_set_new(n, i, json_integer((json_int_t)(num_at(n, i) + 1)));
+    const char *newest = json_string_value(json_array_get(ids, i));
+    if (newest == NULL || newest[0] == '\0' ||
+        event_cmp(num_at(ms, i), newest, sig->occurred_ms, sig->signal_id) < 0) {
+        json_array_set_new(ms, i, json_integer((json_int_t)sig->occurred_ms));
+        json_array_set_new(ids, i, json_string(sig->signal_id));
+    }
+}
+
+/* Drops the buckets before keep_from. */
+static void bucket_trim(json_t *series, int64_t keep_from)
+{
+    int64_t from = revos_score_state_int(series, "from", keep_from);
+    if (series == NULL || from >= keep_from)
+        return;
+    size_t drop = (size_t)(keep_from - from);
+    for (size_t a = 0; a < 4; a++) {
+        json_t *arr = json_object_get(series, bucket_arrays[a]);
+        json_t *kept = json_array();
+        for (size_t i = drop; i < json_array_size(arr); i++)
+            json_array_append(kept, json_array_get(arr, i));
+        json_object_set_new(series, bucket_arrays[a], kept);
+    }
+    set_int(series, "from", keep_from);
+}
+
+int revos_score_series_load(revos_score_series *s, const json_t *state, const char *name)
+{
+    memset(s, 0, sizeof *s);
+    s->first_day = INT64_MAX;
+    const json_t *series = json_object_get(state, name);
+    const json_t *v = json_object_get(series, "v"), *n = json_object_get(series, "n");
+    s->n = json_array_size(v);
+    if (json_array_size(n) != s->n)
+        s->n = 0;
+    s->from = revos_score_state_int(series, "from", 0);
+    s->ids = json_object_get(series, "id");
+    s->prefix = malloc((s->n + 1) * sizeof *s->prefix);
+    s->last = malloc((s->n + 1) * sizeof *s->last);
+    if (s->prefix == NULL || s->last == NULL) {
+        revos_score_series_free(s);
+        return -1;
+    }
+    s->prefix[0] = 0.0;
+    int64_t last = -1;
+    for (size_t i = 0; i < s->n; i++) {
+        s->prefix[i + 1] = s->prefix[i] + json_number_value(json_array_get(v, i));
+        if (num_at(n, i) > 0) {
+            last = (int64_t)i;
+            if (s->first_day == INT64_MAX)
+                s->first_day = s->from + (int64_t)i;
+        }
+        s->last[i] = last;
+    }
+    return 0;
+}
+
+void revos_score_series_free(revos_score_series *s)
+{
+    free(s->prefix);
+    free(s->last);
+    s->prefix = NULL;
+    s->last = NULL;
+    s->n = 0;
+}
+
+double revos_score_series_sum(const revos_score_series *s, int64_t from, int64_t to)
+{
+    int64_t lo = from - s->from, hi = to - s->from;
+    if (lo < 0)
+        lo = 0;
+    if (hi >= (int64_t)s->n)
+        hi = (int64_t)s->n - 1;
+    if (s->n == 0 || hi < lo)
+        return 0.0;
+    return s->prefix[hi + 1] - s->prefix[lo];
+}
+
+int64_t revos_score_series_last_day(const revos_score_series *s, int64_t day)
+{
+    int64_t i = day - s->from;
+    if (s->n == 0 || i < 0)
+        return INT64_MIN;
+    if (i >= (int64_t)s->n)
+        i = (int64_t)s->n - 1;
+    return s->last[i] < 0 ? INT64_MIN : s->from + s->last[i];
+}
+
+void revos_score_series_evidence(const revos_score_series *s, int64_t from, int64_t to,
+                                 json_t *list, int max)
+{
+    int64_t i = to - s->from;
+    if (i >= (int64_t)s->n)
+        i = (int64_t)s->n - 1;
+    for (; i >= 0 && s->from + i >= from && json_array_size(list) < (size_t)max; i--) {
+        const json_t *id = json_array_get(s->ids, (size_t)i);
+        const char *text = json_string_value(id);
+        if (text != NULL && text[0] != '\0')
+            json_array_append(list, (json_t *)id);
+    }
+}
+
+/* ==== Adding a signal ==== */
+
+void revos_score_state_touch(json_t *state, int64_t day)
+{
+    if (json_object_get(state, "newest_day") == NULL ||
+        day > revos_score_state_int(state, "newest_day", 0))
+        return;
+    int64_t start = revos_score_state_int(state, "base_day",
+                                          revos_score_state_int(state, "first_day", day));
+    if (day < start)
+        day = start;
+    if (day < revos_score_state_int(state, "dirty_from", INT64_MAX))
+        set_int(state, "dirty_from", day);
+}
+
+revos_score_add_result revos_score_state_add(json_t *state, const revos_score_signal *sig,
+                                             const json_t *record,
+                                             const revos_score_limits *limits,
+                                             int64_t *age_days)
+{
+    int known = json_object_get(state, "newest_day") != NULL;
+    int64_t newest = revos_score_state_int(state, "newest_day", sig->day);
+    *age_days = newest > sig->day ? newest - sig->day : 0;
+    if (known && sig->day < newest - limits->horizon_days)
+        return REVOS_SCORE_ADD_TOO_LATE;
+    /* base_day is set once the state was trimmed: what lies before it is gone */
+    if (known && sig->day < revos_score_state_int(state, "base_day", sig->day))
+        return REVOS_SCORE_ADD_TOO_LATE;
+
+    if (is_discrete(sig->kind)) {
+        if (insert_event(state, sig, record))
+            return REVOS_SCORE_ADD_DUPLICATE;
+    } else {
+        if (recent_has(state, sig->signal_id))
+            return REVOS_SCORE_ADD_DUPLICATE;
+        recent_note(state, sig->signal_id, limits->applied_max);
+        if (sig->kind == REVOS_SIG_PRODUCT_USAGE)
+            bucket_add(child(state, "usage"), sig, sig->has_value ? sig->value : 1.0);
+        else if (sig->kind == REVOS_SIG_TICKET_OPENED)
+            bucket_add(child(state, "tickets"), sig, 1.0);
+    }
+
+    if (!known) {
+        set_int(state, "first_day", sig->day);
+        set_int(state, "newest_day", sig->day);
+    }
+    if (sig->day < revos_score_state_int(state, "first_day", sig->day))
+        set_int(state, "first_day", sig->day);
+    if (sig->day > newest)
+        set_int(state, "newest_day", sig->day);
+    if (sig->day < revos_score_state_int(state, "dirty_from", INT64_MAX))
+        set_int(state, "dirty_from", sig->day);
+    return REVOS_SCORE_ADDED;
+}
+
+/* ==== Trimming to the horizon ==== */
+
+void revos_score_state_trim(json_t *state, int64_t new_base_day, json_t *disc,
+                            const revos_score_limits *limits)
+{
+    int64_t start = revos_score_state_int(state, "base_day",
+                                          revos_score_state_int(state, "first_day", new_base_day));
+    if (new_base_day <= start)
+        return;
+    json_t *events = json_object_get(state, "events");
+    json_t *kept = json_array();
+    for (size_t i = 0; i < json_array_size(events); i++) {
+        const json_t *e = json_array_get(events, i);
+        if (revos_day_of_ms((int64_t)json_integer_value(json_object_get(e, "occurred_at"))) >=
+            new_base_day)
+            json_array_append(kept, (json_t *)e);
+    }
+    json_object_set_new(state, "events", kept);
+    json_object_set(state, "base", disc);
+    set_int(state, "base_day", new_base_day);
+
+    int64_t keep_buckets = new_base_day - revos_score_lookback_days(limits);
+    bucket_trim(json_object_get(state, "usage"), keep_buckets);
+    bucket_trim(json_object_get(state, "tickets"), keep_buckets);
+
+    /* the timeline keeps its last day before the base: it seeds hysteresis */
+    json_t *cells = json_object_get(state, "cells");
+    int64_t from = revos_score_state_int(cells, "from", new_base_day);
+    if (cells != NULL && from < new_base_day - 1) {
+        size_t drop = (size_t)(new_base_day - 1 - from);
+        const char *part[] = {"k", "t"};
+        for (size_t p = 0; p < 2; p++) {
+            const char *kind;
+            json_t *arr;
+            json_object_foreach (json_object_get(cells, part[p]), kind, arr) {
+                json_t *rest = json_array();
+                for (size_t i = drop; i < json_array_size(arr); i++)
+                    json_array_append(rest, json_array_get(arr, i));
+                json_object_set_new(json_object_get(cells, part[p]), kind, rest);
+            }
+        }
+        set_int(cells, "from", new_base_day - 1);
+    }
+    /* published cells: the last publishable one before the base stays, as
+     * the reference the next cells are compared with */
+    const char *kind;
+    json_t *cellmap;
+    json_object_foreach (json_object_get(state, "pub"), kind, cellmap) {
+        int64_t keep = INT64_MIN;
+        const char *day;
+        json_t *entry;
+        json_object_foreach (cellmap, day, entry) {
+            int64_t d = strtoll(day, NULL, 10);
+            if (d < new_base_day && json_is_true(json_array_get(entry, 5)) && d > keep)
+                keep = d;
+        }
+        json_t *tmp;
+        json_object_foreach_safe (cellmap, tmp, day, entry) {
+            int64_t d = strtoll(day, NULL, 10);
+            if (d < new_base_day && d != keep)
+                json_object_del(cellmap, day);
+        }
+    }
+    /* episode logs: the entry in force at the base stays */
+    const char *name;
+    json_t *log;
+    json_object_foreach (json_object_get(state, "dlog"), name, log) {
+        size_t first_kept = 0;
+        for (size_t i = 0; i < json_array_size(log); i++)
+            if (num_at(json_array_get(log, i), 0) < new_base_day)
+                first_kept = i;
+        json_t *rest = json_array();
+        for (size_t i = first_kept; i < json_array_size(log); i++)
+            json_array_append(rest, json_array_get(log, i));
+        json_object_set_new(json_object_get(state, "dlog"), name, rest);
+    }
+    json_t *ck = json_object_get(state, "ck");
+    if (ck != NULL && revos_score_state_int(ck, "day", 0) < new_base_day - 1)
+        json_object_del(state, "ck");
 }

@@ -100,6 +100,22 @@ static int is_last(const json_t *last, const json_t *record, const char *a, cons
 
 /* ==== Account states ==== */
 
+/* Reads (account_id, state) rows into *states. */
+static revos_status states_from(PGresult *res, json_t *states, revos_err *err)
+{
+    for (int i = 0; i < PQntuples(res); i++) {
+        json_error_t jerr;
+        json_t *state = json_loads(PQgetvalue(res, i, 1), 0, &jerr);
+        if (!json_is_object(state)) {
+            json_decref(state);
+            return revos_fail(err, REVOS_ERR_FATAL, "score state of %.80s is not a JSON object: %s",
+                              PQgetvalue(res, i, 0), jerr.text);
+        }
+        json_object_set_new(states, PQgetvalue(res, i, 0), state);
+    }
+    return REVOS_OK;
+}
+
 revos_status revos_score_store_load_states(PGconn *conn, const char *const *accounts, size_t n,
                                            json_t **states, revos_err *err)
 {
@@ -111,32 +127,49 @@ revos_status revos_score_store_load_states(PGconn *conn, const char *const *acco
         return revos_fail(err, REVOS_ERR_FATAL, "out of memory loading score states");
     const char *params[] = {ids};
     PGresult *res = NULL;
+    /* Locked in account order: a threshold change re-scores accounts of
+     * other instances' partitions (revos_score_store_load_states_from), and
+     * both lock in the same order. */
     revos_status st = revos_pg_exec(conn,
-        "SELECT account_id, state FROM score_account_state WHERE account_id = ANY($1::text[])",
+        "SELECT account_id, state FROM score_account_state WHERE account_id = ANY($1::text[])"
+        " ORDER BY account_id FOR UPDATE",
         1, params, &res, err);
     free(ids);
+    if (st == REVOS_OK)
+        st = states_from(res, *states, err);
+    PQclear(res);
     if (st != REVOS_OK) {
         json_decref(*states);
         *states = NULL;
         return revos_wrap(err, st, "loading score states");
     }
-    for (int i = 0; i < PQntuples(res) && st == REVOS_OK; i++) {
-        json_error_t jerr;
-        json_t *state = json_loads(PQgetvalue(res, i, 1), 0, &jerr);
-        if (!json_is_object(state)) {
-            json_decref(state);
-            st = revos_fail(err, REVOS_ERR_FATAL, "score state of %.80s is not a JSON object: %s",
-                            PQgetvalue(res, i, 0), jerr.text);
-            break;
+    return REVOS_OK;
+}
+
+revos_status revos_score_store_load_states_from(PGconn *conn, int64_t day, json_t *states,
+                                                revos_err *err)
+{
+    char day_text[32];
+    snprintf(day_text, sizeof day_text, "%lld", (long long)day);
+    const char *params[] = {day_text};
+    PGresult *res = NULL;
+    revos_status st = revos_pg_exec(conn,
+        "SELECT account_id, state FROM score_account_state"
+        " WHERE (state->>'newest_day')::bigint >= $1::bigint ORDER BY account_id FOR UPDATE",
+        1, params, &res, err);
+    if (st == REVOS_OK) {
+        json_t *loaded = json_object();
+        st = states_from(res, loaded, err);
+        const char *account;
+        json_t *state;
+        json_object_foreach (loaded, account, state) {
+            if (json_object_get(states, account) == NULL)
+                json_object_set(states, account, state);
         }
-        json_object_set_new(*states, PQgetvalue(res, i, 0), state);
+        json_decref(loaded);
     }
     PQclear(res);
-    if (st != REVOS_OK) {
-        json_decref(*states);
-        *states = NULL;
-    }
-    return st;
+    return st == REVOS_OK ? st : revos_wrap(err, st, "loading score states for a threshold change");
 }
 
 revos_status revos_score_store_save_states(PGconn *conn, const json_t *states, revos_err *err)
@@ -179,24 +212,24 @@ revos_status revos_score_store_save_states(PGconn *conn, const json_t *states, r
 
 /* ==== Tuned thresholds ==== */
 
-revos_status revos_score_store_load_thresholds(PGconn *conn, json_t **tuned, revos_err *err)
+revos_status revos_score_store_load_thresholds(PGconn *conn, json_t **changes, revos_err *err)
 {
     PGresult *res = NULL;
-    *tuned = NULL;
-    revos_status st = revos_pg_exec(conn, "SELECT score_kind, tier, threshold FROM score_thresholds",
-                                    0, NULL, &res, err);
+    *changes = NULL;
+    revos_status st = revos_pg_exec(conn,
+        "SELECT change_id, score_kind, tier, threshold, effective_day FROM score_threshold_log"
+        " ORDER BY effective_day, change_id",
+        0, NULL, &res, err);
     if (st != REVOS_OK)
         return revos_wrap(err, st, "loading tuned thresholds");
-    *tuned = json_object();
-    for (int i = 0; i < PQntuples(res); i++) {
-        const char *kind = PQgetvalue(res, i, 0);
-        json_t *tiers = json_object_get(*tuned, kind);
-        if (tiers == NULL) {
-            tiers = json_object();
-            json_object_set_new(*tuned, kind, tiers);
-        }
-        json_object_set_new(tiers, PQgetvalue(res, i, 1), json_real(strtod(PQgetvalue(res, i, 2), NULL)));
-    }
+    *changes = json_array();
+    for (int i = 0; i < PQntuples(res); i++)
+        json_array_append_new(*changes,
+                              json_pack("{s:s,s:s,s:s,s:f,s:I}", "change_id", PQgetvalue(res, i, 0),
+                                        "score_kind", PQgetvalue(res, i, 1), "tier",
+                                        PQgetvalue(res, i, 2), "new_threshold",
+                                        strtod(PQgetvalue(res, i, 3), NULL), "day",
+                                        (json_int_t)strtoll(PQgetvalue(res, i, 4), NULL, 10)));
     PQclear(res);
     return REVOS_OK;
 }
@@ -206,30 +239,38 @@ revos_status revos_score_store_save_thresholds(PGconn *conn, const json_t *chang
     size_t n = json_array_size(changes);
     if (n == 0)
         return REVOS_OK;
-    column cols[4];
+    column cols[5];
     int oom = 0;
-    for (size_t c = 0; c < 4; c++)
+    for (size_t c = 0; c < 5; c++)
         oom |= column_init(&cols[c], n);
-    json_t *last = last_index(changes, "score_kind", "tier");
     for (size_t i = 0; i < n && !oom; i++) {
         const json_t *ch = json_array_get(changes, i);
-        if (!is_last(last, ch, "score_kind", "tier", i))
-            continue;
-        oom |= column_add(&cols[0], json_string_value(json_object_get(ch, "score_kind")));
-        oom |= column_add(&cols[1], json_string_value(json_object_get(ch, "tier")));
-        oom |= column_add_double(&cols[2], json_number_value(json_object_get(ch, "new_threshold")));
-        oom |= column_add(&cols[3], json_string_value(json_object_get(ch, "change_id")));
+        oom |= column_add(&cols[0], json_string_value(json_object_get(ch, "change_id")));
+        oom |= column_add(&cols[1], json_string_value(json_object_get(ch, "score_kind")));
+        oom |= column_add(&cols[2], json_string_value(json_object_get(ch, "tier")));
+        oom |= column_add_double(&cols[3], json_number_value(json_object_get(ch, "new_threshold")));
+        oom |= column_add_int(&cols[4], (long long)json_integer_value(json_object_get(ch, "day")));
     }
-    json_decref(last);
+    /* the log, then the bound in force at the newest effective day per tier */
     revos_status st = oom ? revos_fail(err, REVOS_ERR_FATAL, "out of memory saving thresholds")
                           : exec_columns(conn,
-        "INSERT INTO score_thresholds (score_kind, tier, threshold, change_id, applied_at)"
-        " SELECT k, t, th, c, now() FROM unnest($1::text[], $2::text[], $3::float8[], $4::text[])"
-        " AS u(k, t, th, c)"
-        " ON CONFLICT (score_kind, tier) DO UPDATE SET threshold = EXCLUDED.threshold,"
-        " change_id = EXCLUDED.change_id, applied_at = EXCLUDED.applied_at",
-        cols, 4, err);
-    for (size_t c = 0; c < 4; c++)
+        "INSERT INTO score_threshold_log (change_id, score_kind, tier, threshold, effective_day)"
+        " SELECT c, k, t, th, d FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[],"
+        "   $5::bigint[]) AS u(c, k, t, th, d)"
+        " ON CONFLICT (change_id) DO NOTHING",
+        cols, 5, err);
+    if (st == REVOS_OK)
+        st = exec_columns(conn,
+            "INSERT INTO score_thresholds (score_kind, tier, threshold, change_id, applied_at)"
+            " SELECT DISTINCT ON (l.score_kind, l.tier) l.score_kind, l.tier, l.threshold,"
+            "   l.change_id, now() FROM score_threshold_log l"
+            "  WHERE (l.score_kind, l.tier) IN (SELECT k, t FROM unnest($1::text[], $2::text[])"
+            "   AS u(k, t))"
+            "  ORDER BY l.score_kind, l.tier, l.effective_day DESC, l.change_id DESC"
+            " ON CONFLICT (score_kind, tier) DO UPDATE SET threshold = EXCLUDED.threshold,"
+            " change_id = EXCLUDED.change_id, applied_at = EXCLUDED.applied_at",
+            cols + 1, 2, err);
+    for (size_t c = 0; c < 5; c++)
         column_free(&cols[c]);
     return st == REVOS_OK ? st : revos_wrap(err, st, "saving tuned thresholds");
 }

@@ -13,23 +13,33 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/status.h"
 
-/* Loads the states of n accounts: *states is a new object account_id ->
- * state holding the accounts that have one. A stored state that is not
- * JSON is REVOS_ERR_FATAL. */
+/* Loads and locks (FOR UPDATE, in account order) the states of n
+ * accounts: *states is a new object account_id -> state holding the
+ * accounts that have one. A stored state that is not JSON is
+ * REVOS_ERR_FATAL. */
 revos_status revos_score_store_load_states(PGconn *conn, const char *const *accounts, size_t n,
                                            json_t **states, revos_err *err);
+
+/* Loads and locks every state whose newest day is >= day into states
+ * (accounts already there are kept as they are): the accounts a threshold
+ * change in force from day re-scores. */
+revos_status revos_score_store_load_states_from(PGconn *conn, int64_t day, json_t *states,
+                                                revos_err *err);
 
 /* Upserts every state of states (account_id -> state) in one statement. */
 revos_status revos_score_store_save_states(PGconn *conn, const json_t *states, revos_err *err);
 
-/* Loads the tuned thresholds as {score_kind: {tier: threshold}} (new reference). */
-revos_status revos_score_store_load_thresholds(PGconn *conn, json_t **tuned, revos_err *err);
+/* Loads every applied threshold change, oldest effective day first, as
+ * {change_id, score_kind, tier, new_threshold, day} (new reference). */
+revos_status revos_score_store_load_thresholds(PGconn *conn, json_t **changes, revos_err *err);
 
-/* Upserts ThresholdChange records (an array; for the same kind and tier the
- * last one wins) in one statement. */
+/* Records threshold changes (objects as loaded, "day" the UTC day from
+ * which each is in force) in the log, and sets score_thresholds to the
+ * bound in force last for each tier they touch; one statement. */
 revos_status revos_score_store_save_thresholds(PGconn *conn, const json_t *changes, revos_err *err);
 
 /* Upserts score_current from ScoreUpdate records (an array; for the same
