@@ -248,8 +248,34 @@ int revos_kafka_consumer_close(rd_kafka_t *consumer, int timeout_ms)
 
 /* ==== Admin ==== */
 
+/* Sets "name=value,name=value" on a new topic. */
+static revos_status set_topic_config(rd_kafka_NewTopic_t *topic, const char *config, revos_err *err)
+{
+    const char *p = config;
+    while (p != NULL && *p != '\0') {
+        size_t len = strcspn(p, ",");
+        char item[256];
+        if (len >= sizeof item)
+            return revos_fail(err, REVOS_ERR_FATAL, "topic config item too long: %.40s...", p);
+        memcpy(item, p, len);
+        item[len] = '\0';
+        char *eq = strchr(item, '=');
+        if (eq == NULL || eq == item)
+            return revos_fail(err, REVOS_ERR_FATAL, "topic config expects name=value, got '%s'", item);
+        *eq = '\0';
+        rd_kafka_resp_err_t e = rd_kafka_NewTopic_set_config(topic, item, eq + 1);
+        if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+            return revos_fail(err, REVOS_ERR_FATAL, "topic config %s: %s", item, rd_kafka_err2str(e));
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return REVOS_OK;
+}
+
 revos_status revos_kafka_create_topics(rd_kafka_t *rk, const char *const *names, size_t n,
-                                       int partitions, int replication, revos_err *err)
+                                       int partitions, int replication, const char *config,
+                                       revos_err *err)
 {
     rd_kafka_NewTopic_t **topics = calloc(n, sizeof *topics);
     if (topics == NULL)
@@ -260,6 +286,8 @@ revos_status revos_kafka_create_topics(rd_kafka_t *rk, const char *const *names,
         topics[i] = rd_kafka_NewTopic_new(names[i], partitions, replication, errstr, sizeof errstr);
         if (topics[i] == NULL)
             st = revos_fail(err, REVOS_ERR_FATAL, "topic %s: %s", names[i], errstr);
+        else
+            st = set_topic_config(topics[i], config, err);
     }
     rd_kafka_queue_t *queue = rd_kafka_queue_new(rk);
     if (st == REVOS_OK) {

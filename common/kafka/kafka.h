@@ -50,8 +50,11 @@ revos_status revos_kafka_error(rd_kafka_error_t *error, const char *what, revos_
  * (and the handle was destroyed), -1 when it was abandoned. */
 int revos_kafka_consumer_close(rd_kafka_t *consumer, int timeout_ms);
 
-/* Creates topics (already existing is fine). */
+/* Creates topics (already existing is fine: their settings are left alone).
+ * config is NULL or "name=value,name=value" topic settings, e.g.
+ * "max.message.bytes=4194304". */
 revos_status revos_kafka_create_topics(rd_kafka_t *rk, const char *const *names, size_t n,
-                                       int partitions, int replication, revos_err *err);
+                                       int partitions, int replication, const char *config,
+                                       revos_err *err);
 
 #endif

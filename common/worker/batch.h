@@ -16,6 +16,15 @@
 #include "http/metrics.h"
 #include "worker/worker.h"
 
+/* Dead letters are always writable: the payload is cut to
+ * REVOS_DLQ_MAX_PAYLOAD (default REVOS_DLQ_DEFAULT_PAYLOAD, at most
+ * REVOS_DLQ_PAYLOAD_LIMIT) and the key to REVOS_DLQ_MAX_KEY, so a letter stays
+ * below REVOS_AVRO_MAX_RECORD and Kafka's default 1 MB message size whatever
+ * the size of the record it describes. */
+#define REVOS_DLQ_DEFAULT_PAYLOAD (512 * 1024)
+#define REVOS_DLQ_PAYLOAD_LIMIT (768 * 1024)
+#define REVOS_DLQ_MAX_KEY 4096
+
 typedef struct revos_output {
     char *topic;
     uint8_t *key;
@@ -32,7 +41,7 @@ struct revos_batch {
     const revos_settings *settings;
     revos_avro *codec;
     revos_metrics *metrics;
-    size_t dlq_max_payload;
+    size_t dlq_max_payload;    /* 0: REVOS_DLQ_PAYLOAD_LIMIT */
     revos_output *outputs;
     size_t n_outputs;
     size_t cap_outputs;

@@ -25,10 +25,9 @@
 #include "log/log.h"
 #include "pg/pg.h"
 #include "worker/batch.h"
+#include "worker/limits.h"
 #include "worker/offsets.h"
 #include "worker/relay.h"
-
-#define MAX_PARTITIONS 1024
 
 static volatile sig_atomic_t running = 1;
 
@@ -39,7 +38,7 @@ static void on_signal(int sig)
 }
 
 typedef struct owned_partition {
-    char topic[200];
+    char topic[256];     /* Kafka topic names are at most 249 characters */
     int32_t partition;
     int64_t stored;      /* PG_OUTBOX: next_offset as stored in PostgreSQL (-1 none) */
 } owned_partition;
@@ -58,13 +57,15 @@ typedef struct worker {
     json_t *config;
     int64_t config_version;
     int64_t config_checked_ms;
-    char prefix[64];
+    char prefix[REVOS_TOPIC_PREFIX_MAX + 1];
     char group[128];       /* consumer group: <prefix><name>, so deployments sharing a broker do not mix */
-    owned_partition parts[MAX_PARTITIONS];
+    owned_partition *parts; /* every partition assigned to us, grown as needed */
     size_t n_parts;
+    size_t cap_parts;
     int fatal;             /* set by the rebalance callback when it cannot go on */
     int batch_max;
     int batch_wait_ms;
+    size_t dlq_max_payload;
 } worker;
 
 static int64_t now_ms(void)
@@ -120,8 +121,20 @@ static void assign_partitions(worker *w, rd_kafka_t *rk, rd_kafka_topic_partitio
     }
     for (int i = 0; i < parts->cnt; i++) {
         rd_kafka_topic_partition_t *tp = &parts->elems[i];
-        if (find_part(w, tp->topic, tp->partition) != NULL || w->n_parts == MAX_PARTITIONS)
+        if (find_part(w, tp->topic, tp->partition) != NULL)
             continue;
+        if (w->n_parts == w->cap_parts) {
+            size_t cap = w->cap_parts ? 2 * w->cap_parts : 64;
+            owned_partition *grown = realloc(w->parts, cap * sizeof *grown);
+            if (grown == NULL) {
+                /* untracked, its records would be dropped: stop instead */
+                revos_log_error("out of memory tracking %s[%d]", tp->topic, (int)tp->partition);
+                w->fatal = 1;
+                return;
+            }
+            w->parts = grown;
+            w->cap_parts = cap;
+        }
         owned_partition *op = &w->parts[w->n_parts++];
         snprintf(op->topic, sizeof op->topic, "%s", tp->topic);
         op->partition = tp->partition;
@@ -205,8 +218,8 @@ static revos_status refresh_config(worker *w, int force, revos_err *err)
 
 /* One poll batch: the messages, and the views handed to the transformation. */
 typedef struct polled {
-    rd_kafka_message_t *msgs[4096];
-    revos_msg views[4096];
+    rd_kafka_message_t *msgs[REVOS_BATCH_MAX_LIMIT];
+    revos_msg views[REVOS_BATCH_MAX_LIMIT];
     size_t n;
 } polled;
 
@@ -324,7 +337,10 @@ static size_t decode_batch(worker *w, polled *p, revos_batch *batch, revos_msg *
 
 static revos_status commit_pg(worker *w, polled *p, revos_batch *batch, revos_err *err)
 {
-    revos_offset_update updates[MAX_PARTITIONS];
+    /* one update per partition of the batch: at most one per record */
+    revos_offset_update *updates = calloc(p->n > 0 ? p->n : 1, sizeof *updates);
+    if (updates == NULL)
+        return revos_fail(err, REVOS_ERR_FATAL, "out of memory");
     size_t n_updates = 0;
     for (size_t i = 0; i < p->n; i++) {
         const rd_kafka_message_t *m = p->msgs[i];
@@ -337,8 +353,6 @@ static revos_status commit_pg(worker *w, polled *p, revos_batch *batch, revos_er
                                  strcmp(updates[j].topic, topic) != 0))
             j++;
         if (j == n_updates) {
-            if (n_updates == sizeof updates / sizeof updates[0])
-                return revos_fail(err, REVOS_ERR_FATAL, "batch spans too many partitions");
             updates[j].topic = op->topic;
             updates[j].partition = op->partition;
             updates[j].expected = op->stored;
@@ -349,16 +363,73 @@ static revos_status commit_pg(worker *w, polled *p, revos_batch *batch, revos_er
     revos_status st = revos_offsets_store(w->pg, w->group, updates, n_updates, err);
     if (st == REVOS_OK)
         st = revos_outbox_write(w->pg, w->def->name, batch->outputs, batch->n_outputs, err);
-    if (st != REVOS_OK)
-        return st;
-    if ((st = revos_pg_commit(w->pg, err)) != REVOS_OK)
-        return st;
-    for (size_t j = 0; j < n_updates; j++) {
+    if (st == REVOS_OK)
+        st = revos_pg_commit(w->pg, err);
+    for (size_t j = 0; j < n_updates && st == REVOS_OK; j++) {
         owned_partition *op = find_part(w, updates[j].topic, updates[j].partition);
         if (op != NULL)
             op->stored = updates[j].next;
     }
-    return REVOS_OK;
+    free(updates);
+    return st;
+}
+
+/* After a PG_OUTBOX batch failed: its COMMIT may have landed although it
+ * reported failure (the reply lost with the connection), in which case the
+ * stored offsets moved and every retry with the old expected values would
+ * fail its compare-and-set forever. So the stored offsets of the batch's
+ * partitions are read again, op->stored follows them, and each partition
+ * resumes from what PostgreSQL holds (the batch's first record when nothing
+ * is stored). Returns 0 when PostgreSQL could not be read: the caller then
+ * rewinds to the batch's first records and the next failure tries again. */
+static int resync_offsets(worker *w, const polled *p)
+{
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(16);
+    for (size_t i = 0; i < p->n; i++) {
+        const rd_kafka_message_t *m = p->msgs[i];
+        const char *topic = rd_kafka_topic_name(m->rkt);
+        if (find_part(w, topic, m->partition) == NULL)
+            continue;
+        if (rd_kafka_topic_partition_list_find(list, topic, m->partition) == NULL)
+            rd_kafka_topic_partition_list_add(list, topic, m->partition)->offset = m->offset;
+    }
+    int ok = 1;
+    if (list->cnt > 0) {
+        rd_kafka_topic_partition_list_t *stored = rd_kafka_topic_partition_list_copy(list);
+        revos_err err = {{0}, {0}};
+        revos_status st = revos_pg_ensure(w->pg, &err);
+        if (st == REVOS_OK)
+            st = revos_offsets_load(w->pg, w->group, stored, &err);
+        if (st != REVOS_OK) {
+            revos_log_warn("re-reading stored offsets after a failed batch: %s", err.msg);
+            ok = 0;
+        }
+        for (int i = 0; ok && i < list->cnt; i++) {
+            rd_kafka_topic_partition_t *tp = &list->elems[i];
+            owned_partition *op = find_part(w, tp->topic, tp->partition);
+            int64_t now = stored->elems[i].offset;
+            if (op == NULL || now < 0)
+                continue;
+            if (now != op->stored) {
+                revos_log_warn("stored offset of %s[%d] is %lld, not %lld: the last commit landed "
+                               "(or another consumer moved it); resuming from there",
+                               tp->topic, (int)tp->partition, (long long)now,
+                               (long long)op->stored);
+                count(w, "revos_offsets_resynced_total",
+                      "Stored offsets re-read after a failed commit and found moved", 1);
+            }
+            op->stored = now;
+            tp->offset = now;
+        }
+        rd_kafka_topic_partition_list_destroy(stored);
+        if (ok) {
+            rd_kafka_error_t *error = rd_kafka_seek_partitions(w->consumer, list, 10000);
+            if (revos_kafka_error(error, "seek", &err) != REVOS_OK)
+                revos_log_error("%s", err.msg);
+        }
+    }
+    rd_kafka_topic_partition_list_destroy(list);
+    return ok;
 }
 
 static revos_status commit_kafka(worker *w, polled *p, revos_batch *batch, revos_err *err)
@@ -415,8 +486,7 @@ static revos_status run_batch(worker *w, polled *p, revos_err *err)
     batch.settings = &w->settings;
     batch.codec = w->codec;
     batch.metrics = w->metrics;
-    batch.dlq_max_payload = (size_t)revos_settings_get_long(&w->settings, "REVOS_DLQ_MAX_PAYLOAD",
-                                                            1024 * 1024);
+    batch.dlq_max_payload = w->dlq_max_payload;
     int pg_mode = w->def->delivery == REVOS_DELIVERY_PG_OUTBOX;
     revos_status st = REVOS_OK;
     if (pg_mode) {
@@ -439,7 +509,8 @@ static revos_status run_batch(worker *w, polled *p, revos_err *err)
     } else {
         if (pg_mode)
             revos_pg_rollback(w->pg);
-        rewind_batch(w, p);
+        if (!pg_mode || !resync_offsets(w, p))
+            rewind_batch(w, p);
         count(w, "revos_batch_failures_total", "Batches rolled back", 1);
     }
     for (size_t i = 0; i < n; i++)
@@ -707,7 +778,9 @@ int revos_worker_run(const revos_worker_def *def, int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    if (revos_settings_parse(&w->settings, argc, argv, &err) != REVOS_OK) {
+    revos_worker_limits limits;
+    if (revos_settings_parse(&w->settings, argc, argv, &err) != REVOS_OK ||
+        revos_worker_limits_load(&w->settings, &limits, &err) != REVOS_OK) {
         fprintf(stderr, "%s: %s\n", def->name, err.msg);
         revos_settings_free(&w->settings);
         free(w);
@@ -716,13 +789,11 @@ int revos_worker_run(const revos_worker_def *def, int argc, char **argv)
     revos_log_init(def->name, revos_log_level_parse(
                                   revos_settings_get(&w->settings, "REVOS_LOG_LEVEL", NULL),
                                   REVOS_LOG_INFO));
-    snprintf(w->prefix, sizeof w->prefix, "%s",
-             revos_settings_get(&w->settings, "REVOS_TOPIC_PREFIX", "revos."));
+    snprintf(w->prefix, sizeof w->prefix, "%s", limits.prefix);
     snprintf(w->group, sizeof w->group, "%s%s", w->prefix, def->name);
-    w->batch_max = (int)revos_settings_get_long(&w->settings, "REVOS_BATCH_MAX", 500);
-    if (w->batch_max < 1 || w->batch_max > 4096)
-        w->batch_max = 500;
-    w->batch_wait_ms = (int)revos_settings_get_long(&w->settings, "REVOS_BATCH_WAIT_MS", 100);
+    w->batch_max = limits.batch_max;
+    w->batch_wait_ms = limits.batch_wait_ms;
+    w->dlq_max_payload = limits.dlq_max_payload;
     char dsn[512];
     revos_log_redact_dsn(revos_settings_get(&w->settings, "REVOS_PG_DSN", ""), dsn, sizeof dsn);
     revos_log_info("starting: brokers=%s pg=%s prefix=%s",
@@ -766,6 +837,7 @@ int revos_worker_run(const revos_worker_def *def, int argc, char **argv)
     else
         code = 0;
     shutdown_worker(w);
+    free(w->parts);
     free(w);
     revos_http_global_cleanup();
     return code;

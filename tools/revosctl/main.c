@@ -2,7 +2,7 @@
  *
  *   revosctl migrate
  *   revosctl config apply [--config-dir DIR]
- *   revosctl topics create [--partitions N] [--replication N]
+ *   revosctl topics create [--partitions N] [--replication N] [--raw-topic-config K=V,...]
  *   revosctl explain ACCOUNT [--json]
  *   revosctl ack PAGE_ID [--actor WHO]
  *   revosctl outcome PLAY_ID --result R [--note TEXT] [--actor WHO]
@@ -22,7 +22,7 @@ static int usage(void)
     fprintf(stderr,
             "usage: revosctl migrate\n"
             "       revosctl config apply [--config-dir DIR]\n"
-            "       revosctl topics create [--partitions N] [--replication N]\n"
+            "       revosctl topics create [--partitions N] [--replication N] [--raw-topic-config K=V,...]\n"
             "       revosctl explain ACCOUNT [--json]\n"
             "       revosctl ack PAGE_ID [--actor WHO]\n"
             "       revosctl outcome PLAY_ID --result renewed|churned|expanded|lost|reassigned|blocked\n"
