@@ -147,6 +147,12 @@ static json_t *dead_letter(const revos_batch *batch, const revos_msg *msg, const
 
 void revos_batch_reject(revos_batch *batch, const revos_msg *msg, const revos_err *why)
 {
+    /* revos_reject already cleaned these; a message written another way
+     * must not make the letter unencodable either */
+    revos_err text = *why;
+    revos_utf8_clean(text.msg);
+    revos_utf8_clean(text.cls);
+    why = &text;
     const char *cls = why->cls[0] != '\0' ? why->cls : "validation";
     size_t max_payload = batch->dlq_max_payload;
     if (max_payload == 0 || max_payload > REVOS_DLQ_PAYLOAD_LIMIT)

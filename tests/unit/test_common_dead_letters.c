@@ -9,6 +9,7 @@
 #include <check.h>
 #include <jansson.h>
 #include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -205,6 +206,28 @@ START_TEST(a_tombstone_has_no_payload_and_is_not_truncated)
 }
 END_TEST
 
+START_TEST(a_reason_with_a_cut_character_still_makes_a_letter)
+{
+    /* a message written without revos_reject, cut inside "é" */
+    revos_msg msg = record_of("revos.raw.segment", 10, 0);
+    revos_err why = {{0}, {0}};
+    snprintf(why.cls, sizeof why.cls, "validation");
+    memset(why.msg, 'r', sizeof why.msg - 2);
+    why.msg[sizeof why.msg - 2] = (char)0xC3;
+    why.msg[sizeof why.msg - 1] = '\0';
+    revos_batch_reject(&batch, &msg, &why);
+    ck_assert_int_eq(batch.alloc_status, REVOS_OK);
+    ck_assert_uint_eq(batch.n_outputs, 1);
+    json_t *letter = NULL;
+    revos_err err = {{0}, {0}};
+    ck_assert_int_eq(revos_avro_decode(codec, REVOS_REC_DEAD_LETTER, batch.outputs[0].value,
+                                       batch.outputs[0].value_len, &letter, &err), REVOS_OK);
+    ck_assert_uint_eq(text_len(letter, "reason"), sizeof why.msg - 2);
+    json_decref(letter);
+    free_record(&msg);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("dead_letters");
@@ -219,6 +242,7 @@ int main(void)
     tcase_add_test(tc, a_bound_above_the_limit_is_capped_at_the_limit);
     tcase_add_test(tc, a_letter_that_still_does_not_fit_is_written_without_payload_and_key);
     tcase_add_test(tc, a_tombstone_has_no_payload_and_is_not_truncated);
+    tcase_add_test(tc, a_reason_with_a_cut_character_still_makes_a_letter);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
