@@ -4,6 +4,12 @@
 
 #include "worker/worker.h"
 
+/* Reads REVOS_MAX_FUTURE_SKEW into a revos_ingest_state (ingest.h). */
+revos_status revos_ingest_init(void **state, const revos_settings *settings, revos_err *err);
+void revos_ingest_fini(void *state);
+
+/* Parses each raw record; a record whose event time is implausible
+ * (revos_ingest_check_times) is dead-lettered like any bad input. */
 revos_status revos_ingest_process(void *state, revos_batch *batch, revos_msg *msgs, size_t n,
                                   revos_err *err);
 
