@@ -10,9 +10,12 @@
  * did land), throws the reply away and closes the connection. librdkafka's
  * mock cluster is the broker.
  *
- *   database + one Signal topic of N_SIGNALS records -> worker thread
- *   (through the proxy, 4 records a batch) -> every record counted -> SIGTERM
+ *   database + one Signal topic of 1030 partitions: N_SIGNALS records on
+ *   partition 0, one more on the last -> worker thread (through the proxy,
+ *   4 records a batch) -> every record counted -> SIGTERM
  *
+ * The 1030 partitions also show that partitions beyond the 1024 the loop
+ * once tracked are consumed, not silently dropped. *
  * The scenario runs once (the loop's signal flag is process-wide); the tests
  * assert what it left. */
 #include "avro/avro_codec.h"
@@ -40,13 +43,15 @@
 
 #define WORKER "revos-toy"
 #define N_SIGNALS 20
+#define N_PARTITIONS 1030  /* above the 1024 the loop used to track */
+#define LAST_PARTITION (N_PARTITIONS - 1)
 
 static char scenario_error[1024];
 static char prefix[64];
 static char db_name[64];
 static char db_dsn[2048];
 static int worker_exit_code = -1;
-static long counted_once = -1, counted_total = -1, stored_next = -99;
+static long counted_once = -1, counted_total = -1, stored_next = -99, last_partition_next = -99;
 static atomic_int faults_injected;
 static int64_t finished_after_ms = -1;
 
@@ -291,7 +296,7 @@ static int produce_signals(const char *bootstraps, const char *topic)
             rd_kafka_destroy(producer);
         return 0;
     }
-    for (int i = 0; i < N_SIGNALS && scenario_error[0] == '\0'; i++) {
+    for (int i = 0; i <= N_SIGNALS && scenario_error[0] == '\0'; i++) {
         char id[32];
         snprintf(id, sizeof id, "sig-%02d", i);
         json_t *sig = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:f, s:{}, s:s, s:s, s:s, s:s, s:i, s:I}",
@@ -305,7 +310,8 @@ static int produce_signals(const char *bootstraps, const char *topic)
         size_t len = 0;
         if (revos_avro_encode(codec, REVOS_REC_SIGNAL, topic, sig, &value, &len, &err) != REVOS_OK)
             fail_scenario("encode: %s", err.msg);
-        else if (rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0),
+        else if (rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic),
+                                   RD_KAFKA_V_PARTITION(i < N_SIGNALS ? 0 : LAST_PARTITION),
                                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                                    RD_KAFKA_V_VALUE(value, len), RD_KAFKA_V_END) != 0)
             fail_scenario("produce failed");
@@ -371,7 +377,7 @@ static void run_scenario(void)
         fail_scenario("mock cluster: %s", errstr);
     } else {
         snprintf(bootstraps, sizeof bootstraps, "%s", rd_kafka_mock_cluster_bootstraps(mock));
-        rd_kafka_mock_topic_create(mock, topic, 1, 1);
+        rd_kafka_mock_topic_create(mock, topic, N_PARTITIONS, 1);
         char t[128];
         snprintf(t, sizeof t, "%sdlq", prefix);
         rd_kafka_mock_topic_create(mock, t, 1, 1);
@@ -399,7 +405,7 @@ static void run_scenario(void)
         for (;;) {
             long total = query_long(conn, "SELECT coalesce(sum(n), 0) FROM toy_counts");
             long next = query_long(conn, "SELECT max(next_offset) FROM consumer_offsets");
-            if (total >= N_SIGNALS && next == N_SIGNALS) {
+            if (total >= N_SIGNALS + 1 && next == N_SIGNALS) {
                 finished_after_ms = mono_ms() - t0;
                 break;
             }
@@ -409,7 +415,7 @@ static void run_scenario(void)
             }
             if (mono_ms() - t0 > 45000) {
                 fail_scenario("stalled: %ld of %d counted, stored offset %ld, %d fault(s) injected",
-                              total, N_SIGNALS, next, atomic_load(&faults_injected));
+                              total, N_SIGNALS + 1, next, atomic_load(&faults_injected));
                 break;
             }
             usleep(200000);
@@ -426,7 +432,11 @@ static void run_scenario(void)
     }
     counted_once = query_long(conn, "SELECT count(*) FROM toy_counts WHERE n = 1");
     counted_total = query_long(conn, "SELECT coalesce(sum(n), 0) FROM toy_counts");
-    stored_next = query_long(conn, "SELECT max(next_offset) FROM consumer_offsets");
+    stored_next = query_long(conn, "SELECT next_offset FROM consumer_offsets WHERE partition = 0");
+    char last_sql[128];
+    snprintf(last_sql, sizeof last_sql,
+             "SELECT next_offset FROM consumer_offsets WHERE partition = %d", LAST_PARTITION);
+    last_partition_next = query_long(conn, last_sql);
     PQfinish(conn);
     atomic_store(&proxy_stop, 1);
     pthread_join(proxy_thread, NULL);
@@ -461,8 +471,15 @@ END_TEST
 START_TEST(the_batch_whose_reply_was_lost_is_applied_once)
 {
     ASSERT_SCENARIO_RAN();
-    ck_assert_int_eq(counted_once, N_SIGNALS);
-    ck_assert_int_eq(counted_total, N_SIGNALS);
+    ck_assert_int_eq(counted_once, N_SIGNALS + 1);
+    ck_assert_int_eq(counted_total, N_SIGNALS + 1);
+}
+END_TEST
+
+START_TEST(a_partition_numbered_above_1024_is_consumed)
+{
+    ASSERT_SCENARIO_RAN();
+    ck_assert_int_eq(last_partition_next, 1);
 }
 END_TEST
 
@@ -475,6 +492,7 @@ int main(void)
     tcase_add_test(tc, the_reply_of_a_landed_commit_was_lost_once);
     tcase_add_test(tc, the_worker_resumes_after_the_lost_reply_instead_of_stalling);
     tcase_add_test(tc, the_batch_whose_reply_was_lost_is_applied_once);
+    tcase_add_test(tc, a_partition_numbered_above_1024_is_consumed);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
