@@ -54,9 +54,11 @@ typedef struct worker {
     revos_avro *codec;
     revos_metrics *metrics;
     revos_ops *ops;
-    json_t *config;
+    json_t *config;          /* the version in force: the latest one check_config accepted */
     int64_t config_version;
     int64_t config_checked_ms;
+    int64_t config_refused;  /* latest version refused (reported once), 0 none */
+    char ready_note[512];    /* /readyz detail while a refused version is the latest */
     char prefix[REVOS_TOPIC_PREFIX_MAX + 1];
     char group[128];       /* consumer group: <prefix><name>, so deployments sharing a broker do not mix */
     owned_partition *parts; /* every partition assigned to us, grown as needed */
@@ -195,6 +197,11 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
 
 /* ==== Configuration ==== */
 
+/* Reads the latest configuration version; a new one goes through the
+ * worker's own check first. A refused version never replaces the one in
+ * force: it is reported once (log, revos_config_refused_total, /readyz
+ * detail) and the worker keeps going with the last good version -- or, with
+ * none yet, waits (REVOS_ERR_RETRY) for a good one to be applied. */
 static revos_status refresh_config(worker *w, int force, revos_err *err)
 {
     int64_t now = now_ms();
@@ -206,11 +213,44 @@ static revos_status refresh_config(worker *w, int force, revos_err *err)
     revos_status st = revos_pg_config_latest(w->pg, &doc, &version, err);
     if (st != REVOS_OK)
         return st;
-    if (version != w->config_version)
-        revos_log_info("configuration version %lld in force", (long long)version);
+    if (version == w->config_version && w->config != NULL) {
+        json_decref(doc);
+        return REVOS_OK;
+    }
+    revos_err why = {{0}, {0}};
+    if (w->def->check_config != NULL && w->def->check_config(doc, &why) != REVOS_OK) {
+        json_decref(doc);
+        if (version != w->config_refused) {
+            w->config_refused = version;
+            if (w->config != NULL)
+                snprintf(w->ready_note, sizeof w->ready_note,
+                         "configuration version %lld refused (%.300s); version %lld stays in force",
+                         (long long)version, why.msg, (long long)w->config_version);
+            else
+                snprintf(w->ready_note, sizeof w->ready_note,
+                         "configuration version %lld refused (%.300s); waiting for a valid one",
+                         (long long)version, why.msg);
+            revos_log_error("%s", w->ready_note);
+            count(w, "revos_config_refused_total",
+                  "Configuration versions refused by this worker's checks", 1);
+            if (w->ops != NULL)
+                revos_ops_set_ready(w->ops, w->config != NULL, w->ready_note);
+        }
+        if (w->config == NULL)
+            return revos_fail(err, REVOS_ERR_RETRY, "%s", w->ready_note);
+        return REVOS_OK;
+    }
+    revos_log_info("configuration version %lld in force", (long long)version);
     json_decref(w->config);
     w->config = doc;
     w->config_version = version;
+    w->ready_note[0] = '\0';
+    if (w->metrics != NULL) {
+        revos_gauge *g = revos_metrics_gauge(w->metrics, "revos_config_version",
+                                             "Configuration version in force", NULL, NULL);
+        if (g != NULL)
+            revos_gauge_set(g, (double)version);
+    }
     return REVOS_OK;
 }
 
@@ -673,7 +713,7 @@ static int main_loop(worker *w)
     int exit_code = 0;
     int64_t next_tick = 0;
     int backoff_ms = 100;
-    revos_ops_set_ready(w->ops, 1, "ok");
+    revos_ops_set_ready(w->ops, 1, w->ready_note[0] != '\0' ? w->ready_note : "ok");
     while (running && !w->fatal) {
         revos_err err = {{0}, {0}};
         if (refresh_config(w, 0, &err) == REVOS_ERR_FATAL) {
@@ -700,7 +740,7 @@ static int main_loop(worker *w)
                 continue;
             }
             backoff_ms = 100;
-            revos_ops_set_ready(w->ops, 1, "ok");
+            revos_ops_set_ready(w->ops, 1, w->ready_note[0] != '\0' ? w->ready_note : "ok");
         }
         if (w->def->delivery == REVOS_DELIVERY_PG_OUTBOX) {
             revos_status st = revos_outbox_relay(w->pg, w->producer, &w->delivery, w->def->name,

@@ -11,6 +11,7 @@
 #include <sys/time.h>
 
 #include "ingest/ingest.h"
+#include "ingest/mapping.h"
 
 static int64_t wall_ms(void)
 {
@@ -33,6 +34,15 @@ revos_status revos_ingest_init(void **state, const revos_settings *settings, rev
     s->max_future_ms = (int64_t)skew * 1000;
     *state = s;
     return REVOS_OK;
+}
+
+revos_status revos_ingest_config_check(const json_t *config, revos_err *err)
+{
+    const json_t *mapping = json_object_get(config, "mapping");
+    if (mapping != NULL && !json_is_object(mapping))
+        return revos_reject(err, "config", "mapping: expected an object");
+    revos_status st = revos_ingest_mapping_check(mapping, err);
+    return st == REVOS_OK ? REVOS_OK : REVOS_ERR_INPUT; /* the message names mapping.<key> */
 }
 
 void revos_ingest_fini(void *state)

@@ -12,6 +12,7 @@ int main(int argc, char **argv)
         .inputs = {{"raw.*", REVOS_INPUT_RAW}},
         .init = revos_ingest_init,
         .process = revos_ingest_process,
+        .check_config = revos_ingest_config_check,
         .fini = revos_ingest_fini,
     };
     return revos_worker_run(&def, argc, argv);

@@ -12,6 +12,7 @@ int main(int argc, char **argv)
         .inputs = {{"outcomes", REVOS_REC_OUTCOME}},
         .init = revos_outcome_init,
         .process = revos_outcome_process,
+        .check_config = revos_outcome_config_check,
         .fini = revos_outcome_fini,
     };
     return revos_worker_run(&def, argc, argv);
