@@ -68,6 +68,8 @@ typedef struct worker {
     int batch_max;
     int batch_wait_ms;
     size_t dlq_max_payload;
+    char instance[128];      /* REVOS_INSTANCE_ID, else the host name */
+    char fatal_reason[600];  /* why the loop stopped on a fatal error */
 } worker;
 
 static int64_t now_ms(void)
@@ -669,16 +671,56 @@ static revos_status step_config(worker *w, revos_err *err)
 
 static revos_status step_producer(worker *w, revos_err *err)
 {
-    char txn_id[256];
+    char txn_id[320];
     const char *txn = NULL;
     if (w->def->delivery == REVOS_DELIVERY_KAFKA_TXN) {
-        char host[64] = "host";
-        gethostname(host, sizeof host - 1);
-        snprintf(txn_id, sizeof txn_id, "%s-%s", w->group,
-                 revos_settings_get(&w->settings, "REVOS_INSTANCE_ID", host));
+        snprintf(txn_id, sizeof txn_id, "%s-%s", w->group, w->instance);
         txn = txn_id;
     }
     return revos_kafka_producer_new(&w->settings, txn, &w->delivery, &w->producer, err);
+}
+
+/* ==== Fatal exits ==== */
+
+/* How many times this worker instance stopped on a fatal error before: the
+ * process restarted after one reports it (revos_restarts_after_fatal_total
+ * starts at that count) and logs the last reason. */
+static revos_status step_fatal_history(worker *w, revos_err *err)
+{
+    const char *params[] = {w->def->name, w->instance};
+    PGresult *res = NULL;
+    revos_status st = revos_pg_exec(w->pg,
+        "SELECT count(*), (SELECT reason FROM worker_fatal_exits WHERE worker = $1 AND"
+        " instance = $2 ORDER BY id DESC LIMIT 1) FROM worker_fatal_exits"
+        " WHERE worker = $1 AND instance = $2", 2, params, &res, err);
+    if (st != REVOS_OK)
+        return st;
+    long n = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+    revos_counter *c = revos_metrics_counter(w->metrics, "revos_restarts_after_fatal_total",
+                                             "Starts of this worker instance after a fatal exit "
+                                             "(recorded in PostgreSQL, last 30 days)", NULL, NULL);
+    if (c != NULL)
+        revos_counter_add(c, n);
+    if (n > 0)
+        revos_log_warn("started after %ld fatal exit(s) in the last 30 days; the last: %s", n,
+                       PQgetisnull(res, 0, 1) ? "?" : PQgetvalue(res, 0, 1));
+    PQclear(res);
+    return REVOS_OK;
+}
+
+/* Records a fatal exit (best effort: PostgreSQL may be what failed). */
+static void record_fatal_exit(worker *w, const char *reason)
+{
+    if (w->pg == NULL || PQstatus(w->pg) != CONNECTION_OK)
+        return;
+    revos_pg_rollback(w->pg);
+    const char *params[] = {w->def->name, w->instance, reason};
+    revos_err err = {{0}, {0}};
+    if (revos_pg_exec(w->pg,
+            "WITH pruned AS (DELETE FROM worker_fatal_exits WHERE exited_at < now() - interval '30 days')"
+            " INSERT INTO worker_fatal_exits (worker, instance, reason) VALUES ($1, $2, $3)",
+            3, params, NULL, &err) != REVOS_OK)
+        revos_log_warn("could not record the fatal exit: %s", err.msg);
 }
 
 static int64_t time_ms(void) { return now_ms(); }
@@ -718,6 +760,7 @@ static int main_loop(worker *w)
         revos_err err = {{0}, {0}};
         if (refresh_config(w, 0, &err) == REVOS_ERR_FATAL) {
             revos_log_error("%s", err.msg);
+            snprintf(w->fatal_reason, sizeof w->fatal_reason, "configuration: %s", err.msg);
             exit_code = 1;
             break;
         }
@@ -729,6 +772,7 @@ static int main_loop(worker *w)
                 st = REVOS_ERR_RETRY; /* the batch was rewound: run it again */
             if (st == REVOS_ERR_FATAL) {
                 revos_log_error("batch failed fatally: %s", err.msg);
+                snprintf(w->fatal_reason, sizeof w->fatal_reason, "batch: %s", err.msg);
                 exit_code = 1;
                 break;
             }
@@ -755,6 +799,7 @@ static int main_loop(worker *w)
             revos_status st = run_tick(w, &err);
             if (st == REVOS_ERR_FATAL) {
                 revos_log_error("tick failed fatally: %s", err.msg);
+                snprintf(w->fatal_reason, sizeof w->fatal_reason, "tick: %s", err.msg);
                 exit_code = 1;
                 break;
             }
@@ -763,8 +808,12 @@ static int main_loop(worker *w)
         }
         rd_kafka_poll(w->producer, 0);
     }
-    if (w->fatal)
+    if (w->fatal) {
         exit_code = 1;
+        if (w->fatal_reason[0] == '\0')
+            snprintf(w->fatal_reason, sizeof w->fatal_reason,
+                     "rebalance or producer failure (see the log)");
+    }
     release_batch(p);
     free(p);
     return exit_code;
@@ -834,6 +883,10 @@ int revos_worker_run(const revos_worker_def *def, int argc, char **argv)
     w->batch_max = limits.batch_max;
     w->batch_wait_ms = limits.batch_wait_ms;
     w->dlq_max_payload = limits.dlq_max_payload;
+    char host[64] = "host";
+    gethostname(host, sizeof host - 1);
+    snprintf(w->instance, sizeof w->instance, "%s",
+             revos_settings_get(&w->settings, "REVOS_INSTANCE_ID", host));
     char dsn[512];
     revos_log_redact_dsn(revos_settings_get(&w->settings, "REVOS_PG_DSN", ""), dsn, sizeof dsn);
     revos_log_info("starting: brokers=%s pg=%s prefix=%s",
@@ -861,6 +914,8 @@ int revos_worker_run(const revos_worker_def *def, int argc, char **argv)
     if (st == REVOS_OK)
         st = with_retry(w, "migrations", step_migrate, &err);
     if (st == REVOS_OK)
+        st = with_retry(w, "fatal exit history", step_fatal_history, &err);
+    if (st == REVOS_OK)
         st = with_retry(w, "configuration", step_config, &err);
     if (st == REVOS_OK && def->init != NULL)
         st = def->init(&w->state, &w->settings, &err);
@@ -870,12 +925,18 @@ int revos_worker_run(const revos_worker_def *def, int argc, char **argv)
         st = revos_kafka_consumer_new(&w->settings, w->group, on_rebalance, w, &w->consumer, &err);
     if (st == REVOS_OK)
         st = subscribe(w, &err);
-    if (st == REVOS_OK)
+    if (st == REVOS_OK) {
         code = main_loop(w);
-    else if (running)
+        if (code != 0)
+            record_fatal_exit(w, w->fatal_reason);
+    } else if (running) {
         revos_log_error("cannot start: %s", err.msg);
-    else
+        char reason[sizeof err.msg + 16];
+        snprintf(reason, sizeof reason, "start: %s", err.msg);
+        record_fatal_exit(w, reason);
+    } else {
         code = 0;
+    }
     shutdown_worker(w);
     free(w->parts);
     free(w);
