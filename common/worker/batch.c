@@ -202,10 +202,11 @@ void revos_batch_reject(revos_batch *batch, const revos_msg *msg, const revos_er
                           "Dead letters written without payload and key (too large to encode)", 1);
     }
     if (st != REVOS_OK) {
-        /* Only an allocation failure gets here: stop the batch rather than
-         * lose the record. */
+        /* Out of memory, or the schema registry unreachable (RETRY): fail
+         * the batch rather than lose the record -- never for its size. */
         revos_log_error("dead letter could not be queued: %s", err.msg);
-        batch->alloc_status = REVOS_ERR_FATAL;
+        if (batch->alloc_status != REVOS_ERR_FATAL)
+            batch->alloc_status = st == REVOS_ERR_RETRY ? REVOS_ERR_RETRY : REVOS_ERR_FATAL;
     }
     batch->n_rejected++;
     if (batch->metrics != NULL) {

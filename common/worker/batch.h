@@ -46,7 +46,9 @@ struct revos_batch {
     size_t n_outputs;
     size_t cap_outputs;
     size_t n_rejected;
-    revos_status alloc_status; /* REVOS_ERR_FATAL once an allocation failed */
+    revos_status alloc_status; /* REVOS_ERR_FATAL once an allocation failed,
+                                  REVOS_ERR_RETRY when a dead letter could not
+                                  be encoded for now (schema registry down) */
 };
 
 void revos_batch_init(revos_batch *batch);
