@@ -183,7 +183,7 @@ void revos_batch_reject(revos_batch *batch, const revos_msg *msg, const revos_er
         snprintf(topic, sizeof topic, "%s", msg->topic);
         bare.topic = topic;
         char reason[sizeof why->msg + 64];
-        snprintf(reason, sizeof reason, "%s (payload and key dropped from this dead letter)",
+        snprintf(reason, sizeof reason, "%.460s (payload and key dropped from this dead letter)",
                  why->msg);
         letter = dead_letter(batch, &bare, cls, reason, 0, "");
         if (letter != NULL) {
