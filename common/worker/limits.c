@@ -30,8 +30,8 @@ static int valid_prefix(const char *prefix)
     return 1;
 }
 
-revos_status revos_worker_limits_load(const revos_settings *s, revos_worker_limits *out,
-                                      revos_err *err)
+revos_status revos_worker_limits_load(const revos_settings *s, int default_http_port,
+                                      revos_worker_limits *out, revos_err *err)
 {
     memset(out, 0, sizeof *out);
     revos_status st = revos_settings_check_flags(s, revos_worker_flags, err);
@@ -50,6 +50,10 @@ revos_status revos_worker_limits_load(const revos_settings *s, revos_worker_limi
                                          REVOS_DLQ_PAYLOAD_LIMIT, &value, err)) != REVOS_OK)
         return st;
     out->dlq_max_payload = (size_t)value;
+    if ((st = revos_settings_get_bounded(s, "REVOS_HTTP_PORT", default_http_port, -1, 65535,
+                                         &value, err)) != REVOS_OK)
+        return st;
+    out->http_port = (int)value;
     const char *prefix = revos_settings_get(s, "REVOS_TOPIC_PREFIX", "revos.");
     if (strlen(prefix) > REVOS_TOPIC_PREFIX_MAX)
         return revos_fail(err, REVOS_ERR_FATAL, "REVOS_TOPIC_PREFIX: %zu characters, at most %d",

@@ -23,6 +23,7 @@ typedef struct revos_worker_limits {
     int batch_wait_ms;               /* REVOS_BATCH_WAIT_MS, 0..60000, default 100 */
     size_t dlq_max_payload;          /* REVOS_DLQ_MAX_PAYLOAD, 1..REVOS_DLQ_PAYLOAD_LIMIT */
     char prefix[REVOS_TOPIC_PREFIX_MAX + 1]; /* REVOS_TOPIC_PREFIX, default "revos." */
+    int http_port;                   /* REVOS_HTTP_PORT, -1 (off)..65535, 0 any free port */
 } revos_worker_limits;
 
 /* The settings every worker accepts as --flags (NULL-terminated). */
@@ -30,7 +31,7 @@ extern const char *const revos_worker_flags[];
 
 /* Reads and checks the loop's settings and the command line's flags.
  * REVOS_ERR_FATAL with a message naming the setting when one is refused. */
-revos_status revos_worker_limits_load(const revos_settings *s, revos_worker_limits *out,
-                                      revos_err *err);
+revos_status revos_worker_limits_load(const revos_settings *s, int default_http_port,
+                                      revos_worker_limits *out, revos_err *err);
 
 #endif

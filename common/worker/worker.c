@@ -869,7 +869,7 @@ int revos_worker_run(const revos_worker_def *def, int argc, char **argv)
 
     revos_worker_limits limits;
     if (revos_settings_parse(&w->settings, argc, argv, &err) != REVOS_OK ||
-        revos_worker_limits_load(&w->settings, &limits, &err) != REVOS_OK) {
+        revos_worker_limits_load(&w->settings, def->default_http_port, &limits, &err) != REVOS_OK) {
         fprintf(stderr, "%s: %s\n", def->name, err.msg);
         revos_settings_free(&w->settings);
         free(w);
@@ -900,7 +900,7 @@ int revos_worker_run(const revos_worker_def *def, int argc, char **argv)
         return 1;
     }
     w->metrics = revos_metrics_new();
-    long port = revos_settings_get_long(&w->settings, "REVOS_HTTP_PORT", def->default_http_port);
+    long port = limits.http_port;
     revos_status st = w->metrics ? REVOS_OK : REVOS_ERR_FATAL;
     if (st == REVOS_OK)
         st = revos_ops_start(&w->ops, revos_settings_get(&w->settings, "REVOS_HTTP_BIND", "0.0.0.0"),

@@ -16,7 +16,8 @@ static revos_worker_limits limits;
 static revos_err err;
 
 static const char *const touched[] = {"REVOS_BATCH_MAX", "REVOS_BATCH_WAIT_MS",
-                                      "REVOS_DLQ_MAX_PAYLOAD", "REVOS_TOPIC_PREFIX", NULL};
+                                      "REVOS_DLQ_MAX_PAYLOAD", "REVOS_TOPIC_PREFIX",
+                                      "REVOS_HTTP_PORT", NULL};
 
 static void setup(void)
 {
@@ -44,7 +45,7 @@ static revos_status load(char **argv)
     revos_status st = revos_settings_parse(&settings, argc, argv, &err);
     if (st != REVOS_OK)
         return st;
-    return revos_worker_limits_load(&settings, &limits, &err);
+    return revos_worker_limits_load(&settings, 9411, &limits, &err);
 }
 
 START_TEST(defaults_apply_when_nothing_is_set)
@@ -54,6 +55,16 @@ START_TEST(defaults_apply_when_nothing_is_set)
     ck_assert_int_eq(limits.batch_wait_ms, 100);
     ck_assert_uint_eq(limits.dlq_max_payload, REVOS_DLQ_DEFAULT_PAYLOAD);
     ck_assert_str_eq(limits.prefix, "revos.");
+    ck_assert_int_eq(limits.http_port, 9411);
+}
+END_TEST
+
+START_TEST(an_http_port_that_is_not_a_port_is_refused)
+{
+    ck_assert_int_eq(LOAD("--http-port", "70000"), REVOS_ERR_FATAL);
+    ck_assert_str_eq(err.msg, "REVOS_HTTP_PORT: 70000 is outside -1..65535");
+    ck_assert_int_eq(LOAD("--http-port", "-1"), REVOS_OK);
+    ck_assert_int_eq(limits.http_port, -1);
 }
 END_TEST
 
@@ -151,6 +162,7 @@ int main(void)
     tcase_add_test(tc, a_topic_prefix_longer_than_63_characters_is_refused_not_cut);
     tcase_add_test(tc, a_topic_prefix_with_characters_kafka_refuses_is_refused);
     tcase_add_test(tc, an_unknown_flag_is_refused_by_name);
+    tcase_add_test(tc, an_http_port_that_is_not_a_port_is_refused);
     tcase_add_test(tc, every_setting_a_worker_reads_is_a_known_flag);
     tcase_add_test(tc, unknown_variables_in_the_environment_are_not_refused);
     suite_add_tcase(s, tc);

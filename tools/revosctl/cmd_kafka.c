@@ -32,16 +32,23 @@ int cmd_topics_create(const revos_settings *s)
         else
             layers[n_layers++] = names[n];
     }
-    int partitions = (int)revos_settings_get_long(s, "REVOS_PARTITIONS", 4);
-    int replication = (int)revos_settings_get_long(s, "REVOS_REPLICATION", 1);
+    long partitions, replication;
+    if (revos_settings_get_bounded(s, "REVOS_PARTITIONS", 4, 1, 100000, &partitions, &err) != REVOS_OK ||
+        revos_settings_get_bounded(s, "REVOS_REPLICATION", 1, 1, 32767, &replication, &err) != REVOS_OK) {
+        fprintf(stderr, "revosctl: %s\n", err.msg);
+        rd_kafka_destroy(rk);
+        return 2;
+    }
     const char *raw_config = revos_settings_get(s, "REVOS_RAW_TOPIC_CONFIG", NULL);
     int code = 0;
-    if (revos_kafka_create_topics(rk, raw, n_raw, partitions, replication, raw_config, &err) != REVOS_OK ||
-        revos_kafka_create_topics(rk, layers, n_layers, partitions, replication, NULL, &err) != REVOS_OK) {
+    if (revos_kafka_create_topics(rk, raw, n_raw, (int)partitions, (int)replication, raw_config,
+                                  &err) != REVOS_OK ||
+        revos_kafka_create_topics(rk, layers, n_layers, (int)partitions, (int)replication, NULL,
+                                  &err) != REVOS_OK) {
         fprintf(stderr, "revosctl: %s\n", err.msg);
         code = 1;
     } else {
-        printf("%zu topics present (%d partitions each when created)\n", n, partitions);
+        printf("%zu topics present (%ld partitions each when created)\n", n, partitions);
     }
     rd_kafka_destroy(rk);
     return code;
