@@ -51,6 +51,7 @@ refused unknown_play 'doc["routing"]["matrix"][0]["play"] = "no_such_play"' 'no_
 refused tuning_out_of_range 'doc["outcomes"]["tuning"]["gain"] = 500' 'outcomes.tuning.gain'
 refused tuning_unknown_key 'doc["outcomes"]["tuning"]["gian"] = 5' 'outcomes.tuning.gian: unknown key'
 refused mapping_wrong_type 'doc["mapping"]["max_raw_bytes"] = "big"' 'mapping: max_raw_bytes'
+refused signals_out_of_range 'doc["signals"]["nps_warning_max"] = 60' 'signals.nps_warning_max'
 cat "$work"/*.err >&2
 
 # ---- a bad version stored behind revosctl's back

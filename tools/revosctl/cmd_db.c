@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ingest/ingest_worker.h"
+#include "normalize/signals.h"
 #include "outcome/outcome_worker.h"
 #include "pg/pg.h"
 #include "revosctl.h"
@@ -88,6 +89,7 @@ static const struct {
     revos_status (*check)(const json_t *config, revos_err *err);
 } config_checks[] = {
     {"revos-ingest", revos_ingest_config_check},
+    {"revos-normalize", revos_norm_rules_check},
     {"revos-score", revos_score_config_check},
     {"revos-route", revos_route_config_check},
     {"revos-outcome", revos_outcome_config_check},
