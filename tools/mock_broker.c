@@ -29,7 +29,10 @@ int main(int argc, char **argv)
 {
     revos_settings settings;
     revos_err err = {{0}, {0}};
-    if (revos_settings_parse(&settings, argc, argv, &err) != REVOS_OK) {
+    static const char *const known_flags[] = {"REVOS_PARTITIONS", "REVOS_BOOTSTRAP_FILE",
+                                              "REVOS_LOG_LEVEL", NULL};
+    if (revos_settings_parse(&settings, argc, argv, &err) != REVOS_OK ||
+        revos_settings_check_flags(&settings, known_flags, &err) != REVOS_OK) {
         fprintf(stderr, "revos-mock-broker: %s\n", err.msg);
         revos_settings_free(&settings);
         return 2;

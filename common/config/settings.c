@@ -140,6 +140,45 @@ long revos_settings_get_long(const revos_settings *s, const char *name, long fal
     return value;
 }
 
+revos_status revos_settings_get_bounded(const revos_settings *s, const char *name, long fallback,
+                                        long min, long max, long *out, revos_err *err)
+{
+    *out = fallback;
+    const char *text = revos_settings_get(s, name, NULL);
+    if (text == NULL || *text == '\0')
+        return REVOS_OK;
+    char *end;
+    errno = 0;
+    long value = strtol(text, &end, 10);
+    if (errno != 0 || *end != '\0' || end == text)
+        return revos_fail(err, REVOS_ERR_FATAL, "%s: '%.64s' is not a whole number", name, text);
+    if (value < min || value > max)
+        return revos_fail(err, REVOS_ERR_FATAL, "%s: %ld is outside %ld..%ld", name, value, min,
+                          max);
+    *out = value;
+    return REVOS_OK;
+}
+
+revos_status revos_settings_check_flags(const revos_settings *s, const char *const *known,
+                                        revos_err *err)
+{
+    for (size_t i = 0; i < s->n_vars; i++) {
+        size_t k = 0;
+        while (known[k] != NULL && strcmp(known[k], s->vars[i].name) != 0)
+            k++;
+        if (known[k] == NULL) {
+            /* back from REVOS_FOO_BAR to --foo-bar for the message */
+            char flag[128];
+            size_t o = 0;
+            for (const char *c = s->vars[i].name + 6; *c != '\0' && o + 1 < sizeof flag; c++)
+                flag[o++] = *c == '_' ? '-' : (char)tolower((unsigned char)*c);
+            flag[o] = '\0';
+            return revos_fail(err, REVOS_ERR_FATAL, "unknown flag --%s", flag);
+        }
+    }
+    return REVOS_OK;
+}
+
 revos_status revos_settings_each_kafka_prop(const revos_settings *s,
                                             revos_status (*fn)(void *ctx, const char *name,
                                                                const char *value, revos_err *err),

@@ -34,6 +34,18 @@ void revos_settings_free(revos_settings *s);
 const char *revos_settings_get(const revos_settings *s, const char *name, const char *fallback);
 long revos_settings_get_long(const revos_settings *s, const char *name, long fallback);
 
+/* The setting as a whole number within [min, max], fallback when unset.
+ * REVOS_ERR_FATAL naming the setting when it is not a number or out of range:
+ * start-up refuses a bad setting instead of silently using another value. */
+revos_status revos_settings_get_bounded(const revos_settings *s, const char *name, long fallback,
+                                        long min, long max, long *out, revos_err *err);
+
+/* REVOS_ERR_FATAL naming the flag when a --flag given on the command line is
+ * not one of known (a NULL-terminated list of REVOS_* names): a mistyped flag
+ * must not be silently ignored. The environment is not checked. */
+revos_status revos_settings_check_flags(const revos_settings *s, const char *const *known,
+                                        revos_err *err);
+
 /* Calls fn for each librdkafka property: REVOS_KAFKA_PROP_* first, then -X
  * (so flags win). Stops at and returns the first non-OK status. */
 revos_status revos_settings_each_kafka_prop(const revos_settings *s,

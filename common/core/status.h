@@ -6,7 +6,14 @@
  * the dead-letter topic and go on), REVOS_ERR_RETRY means the environment
  * failed transiently (roll back and try the batch again), REVOS_ERR_FATAL
  * means the worker cannot continue (log and exit non-zero). Policy stays with
- * the caller; lower layers never log-and-exit. */
+ * the caller; lower layers never log-and-exit.
+ *
+ * Messages are always valid UTF-8: they end up in JSON (log lines, dead
+ * letters), and jansson refuses anything else. A message is often cut (by
+ * %.Ns or the 512-byte buffer) through a multi-byte character, or quotes a
+ * hostile input's bytes; revos_fail, revos_reject and revos_wrap clean the
+ * text they write (revos_utf8_clean), so no such cut can make a record's
+ * failure fatal. */
 #ifndef REVOS_STATUS_H
 #define REVOS_STATUS_H
 
@@ -40,5 +47,11 @@ revos_status revos_reject(revos_err *err, const char *cls, const char *fmt, ...)
 revos_status revos_wrap(revos_err *err, revos_status status, const char *context);
 
 const char *revos_status_name(revos_status status);
+
+/* Makes text well-formed UTF-8 in place: a sequence cut short at the end is
+ * dropped, any other byte that does not start or continue a valid sequence
+ * (overlong forms, surrogates and code points above U+10FFFF included)
+ * becomes '?'. */
+void revos_utf8_clean(char *text);
 
 #endif

@@ -73,12 +73,18 @@ static enum MHD_Result respond_text(struct MHD_Connection *connection, unsigned 
 
 static enum MHD_Result answer_readyz(revos_ops *ops, struct MHD_Connection *connection)
 {
-    if (atomic_load(&ops->ready))
-        return respond_text(connection, MHD_HTTP_OK, "ready");
+    int ready = atomic_load(&ops->ready);
     char reason[OPS_REASON_MAX];
     pthread_mutex_lock(&ops->reason_lock);
     memcpy(reason, ops->reason, sizeof reason);
     pthread_mutex_unlock(&ops->reason_lock);
+    if (ready) {
+        if (reason[0] == '\0')
+            return respond_text(connection, MHD_HTTP_OK, "ready");
+        char body[OPS_REASON_MAX + 16];
+        snprintf(body, sizeof body, "ready: %s", reason);
+        return respond_text(connection, MHD_HTTP_OK, body);
+    }
     return respond_text(connection, MHD_HTTP_SERVICE_UNAVAILABLE,
                         reason[0] != '\0' ? reason : "not ready");
 }
@@ -237,12 +243,13 @@ void revos_ops_set_ready(revos_ops *ops, int ready, const char *reason)
 {
     if (ops == NULL)
         return;
-    if (!ready) {
-        /* Reason first, so a scrape that sees "not ready" sees its reason. */
-        pthread_mutex_lock(&ops->reason_lock);
-        snprintf(ops->reason, sizeof ops->reason, "%s", reason != NULL ? reason : "");
-        pthread_mutex_unlock(&ops->reason_lock);
-    }
+    /* Reason first, so a scrape that sees "not ready" sees its reason. While
+     * ready, "ok" is no detail worth showing. */
+    if (ready && reason != NULL && strcmp(reason, "ok") == 0)
+        reason = NULL;
+    pthread_mutex_lock(&ops->reason_lock);
+    snprintf(ops->reason, sizeof ops->reason, "%s", reason != NULL ? reason : "");
+    pthread_mutex_unlock(&ops->reason_lock);
     atomic_store(&ops->ready, ready ? 1 : 0);
 }
 

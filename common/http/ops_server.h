@@ -42,8 +42,9 @@ revos_status revos_ops_start(revos_ops **out, const char *bind_addr, int port,
                              revos_metrics *metrics, revos_err *err);
 
 /* Any thread. Sets readiness; reason (copied, at most 255 bytes kept) is
- * the /readyz body while not ready and is ignored while ready. NULL ops is a
- * no-op. */
+ * the /readyz body while not ready. While ready, a reason other than NULL
+ * or "ok" is a detail worth seeing (e.g. a refused configuration version):
+ * the body is then "ready: <reason>". NULL ops is a no-op. */
 void revos_ops_set_ready(revos_ops *ops, int ready, const char *reason);
 
 /* Any thread. The port actually bound (useful after asking for port 0), or

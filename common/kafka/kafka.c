@@ -144,10 +144,18 @@ revos_status revos_kafka_producer_new(const revos_settings *settings,
     return REVOS_OK;
 }
 
-revos_status revos_kafka_produce(rd_kafka_t *producer, const char *topic, const void *key,
-                                 size_t key_len, const void *value, size_t value_len,
-                                 revos_err *err)
+static int64_t kafka_mono_ms(void)
 {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+revos_status revos_kafka_produce_within(rd_kafka_t *producer, const char *topic, const void *key,
+                                        size_t key_len, const void *value, size_t value_len,
+                                        int max_wait_ms, revos_err *err)
+{
+    int64_t deadline = kafka_mono_ms() + max_wait_ms;
     for (;;) {
         rd_kafka_resp_err_t e = rd_kafka_producev(
             producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
@@ -156,12 +164,26 @@ revos_status revos_kafka_produce(rd_kafka_t *producer, const char *topic, const 
         if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
             return REVOS_OK;
         if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-            rd_kafka_poll(producer, 100); /* serve delivery reports to make room */
+            int64_t left = deadline - kafka_mono_ms();
+            if (left <= 0)
+                return revos_fail(err, REVOS_ERR_RETRY,
+                                  "produce to %s: local queue still full after %d ms "
+                                  "(is the broker reachable and accepting records?)",
+                                  topic, max_wait_ms);
+            rd_kafka_poll(producer, left < 100 ? (int)left : 100); /* serve delivery reports */
             continue;
         }
         revos_status st = e == RD_KAFKA_RESP_ERR__FATAL ? REVOS_ERR_FATAL : REVOS_ERR_RETRY;
         return revos_fail(err, st, "produce to %s: %s", topic, rd_kafka_err2str(e));
     }
+}
+
+revos_status revos_kafka_produce(rd_kafka_t *producer, const char *topic, const void *key,
+                                 size_t key_len, const void *value, size_t value_len,
+                                 revos_err *err)
+{
+    return revos_kafka_produce_within(producer, topic, key, key_len, value, value_len,
+                                      REVOS_KAFKA_QUEUE_FULL_WAIT_MS, err);
 }
 
 revos_status revos_kafka_error(rd_kafka_error_t *error, const char *what, revos_err *err)
@@ -248,8 +270,34 @@ int revos_kafka_consumer_close(rd_kafka_t *consumer, int timeout_ms)
 
 /* ==== Admin ==== */
 
+/* Sets "name=value,name=value" on a new topic. */
+static revos_status set_topic_config(rd_kafka_NewTopic_t *topic, const char *config, revos_err *err)
+{
+    const char *p = config;
+    while (p != NULL && *p != '\0') {
+        size_t len = strcspn(p, ",");
+        char item[256];
+        if (len >= sizeof item)
+            return revos_fail(err, REVOS_ERR_FATAL, "topic config item too long: %.40s...", p);
+        memcpy(item, p, len);
+        item[len] = '\0';
+        char *eq = strchr(item, '=');
+        if (eq == NULL || eq == item)
+            return revos_fail(err, REVOS_ERR_FATAL, "topic config expects name=value, got '%s'", item);
+        *eq = '\0';
+        rd_kafka_resp_err_t e = rd_kafka_NewTopic_set_config(topic, item, eq + 1);
+        if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+            return revos_fail(err, REVOS_ERR_FATAL, "topic config %s: %s", item, rd_kafka_err2str(e));
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return REVOS_OK;
+}
+
 revos_status revos_kafka_create_topics(rd_kafka_t *rk, const char *const *names, size_t n,
-                                       int partitions, int replication, revos_err *err)
+                                       int partitions, int replication, const char *config,
+                                       revos_err *err)
 {
     rd_kafka_NewTopic_t **topics = calloc(n, sizeof *topics);
     if (topics == NULL)
@@ -260,6 +308,8 @@ revos_status revos_kafka_create_topics(rd_kafka_t *rk, const char *const *names,
         topics[i] = rd_kafka_NewTopic_new(names[i], partitions, replication, errstr, sizeof errstr);
         if (topics[i] == NULL)
             st = revos_fail(err, REVOS_ERR_FATAL, "topic %s: %s", names[i], errstr);
+        else
+            st = set_topic_config(topics[i], config, err);
     }
     rd_kafka_queue_t *queue = rd_kafka_queue_new(rk);
     if (st == REVOS_OK) {

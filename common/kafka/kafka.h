@@ -37,10 +37,19 @@ revos_status revos_kafka_producer_new(const revos_settings *settings,
                                       const char *transactional_id, revos_delivery_stats *stats,
                                       rd_kafka_t **out, revos_err *err);
 
-/* Produces one record (copying key and value), waiting for queue space. */
+/* Produces one record (copying key and value). While librdkafka's local
+ * queue is full it serves delivery reports to make room, for at most
+ * REVOS_KAFKA_QUEUE_FULL_WAIT_MS; then REVOS_ERR_RETRY saying so (a broker
+ * that accepts nothing must not hang the caller forever). */
+#define REVOS_KAFKA_QUEUE_FULL_WAIT_MS 30000
 revos_status revos_kafka_produce(rd_kafka_t *producer, const char *topic, const void *key,
                                  size_t key_len, const void *value, size_t value_len,
                                  revos_err *err);
+
+/* revos_kafka_produce with its own bound on the wait for queue space. */
+revos_status revos_kafka_produce_within(rd_kafka_t *producer, const char *topic, const void *key,
+                                        size_t key_len, const void *value, size_t value_len,
+                                        int max_wait_ms, revos_err *err);
 
 /* Maps a librdkafka error object to a status (and destroys it). */
 revos_status revos_kafka_error(rd_kafka_error_t *error, const char *what, revos_err *err);
@@ -50,8 +59,11 @@ revos_status revos_kafka_error(rd_kafka_error_t *error, const char *what, revos_
  * (and the handle was destroyed), -1 when it was abandoned. */
 int revos_kafka_consumer_close(rd_kafka_t *consumer, int timeout_ms);
 
-/* Creates topics (already existing is fine). */
+/* Creates topics (already existing is fine: their settings are left alone).
+ * config is NULL or "name=value,name=value" topic settings, e.g.
+ * "max.message.bytes=4194304". */
 revos_status revos_kafka_create_topics(rd_kafka_t *rk, const char *const *names, size_t n,
-                                       int partitions, int replication, revos_err *err);
+                                       int partitions, int replication, const char *config,
+                                       revos_err *err);
 
 #endif

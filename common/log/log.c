@@ -1,5 +1,7 @@
 #include "log/log.h"
 
+#include "core/status.h"
+
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,29 +43,6 @@ revos_log_level revos_log_level_parse(const char *text, revos_log_level fallback
     return fallback;
 }
 
-/* Replaces bytes that are not well-formed UTF-8 with '?' (in place), and
- * drops a sequence cut short by truncation, so the line stays valid JSON. */
-static void valid_utf8(char *text)
-{
-    unsigned char *p = (unsigned char *)text;
-    while (*p != '\0') {
-        size_t len = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3
-                   : (*p & 0xF8) == 0xF0 ? 4 : 0;
-        size_t i = 1;
-        while (i < len && (p[i] & 0xC0) == 0x80)
-            i++;
-        if (len == 0 || i < len || (len == 2 && *p < 0xC2)) {
-            if (len > 0 && p[i] == '\0') { /* cut short at the end */
-                *p = '\0';
-                return;
-            }
-            *p++ = '?';
-            continue;
-        }
-        p += len;
-    }
-}
-
 void revos_log(revos_log_level level, const char *fmt, ...)
 {
     if (level < log_settings.min_level)
@@ -74,7 +53,7 @@ void revos_log(revos_log_level level, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
 
-    valid_utf8(msg);
+    revos_utf8_clean(msg); /* stays valid JSON, even when cut or quoting bytes */
 
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);

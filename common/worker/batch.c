@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include <openssl/evp.h>
+
 #include "log/log.h"
 
 void revos_batch_init(revos_batch *batch)
@@ -102,34 +104,118 @@ static json_t *latin1_bytes(const uint8_t *data, size_t len)
     return value;
 }
 
-void revos_batch_reject(revos_batch *batch, const revos_msg *msg, const revos_err *why)
+/* Hex SHA-256 of data into out[65]; "" when the digest is unavailable. */
+static void sha256_hex(const uint8_t *data, size_t len, char out[65])
 {
-    size_t keep = msg->len < batch->dlq_max_payload ? msg->len : batch->dlq_max_payload;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    out[0] = '\0';
+    if (EVP_Digest(data != NULL ? data : (const uint8_t *)"", len, md, &mdlen, EVP_sha256(),
+                   NULL) != 1 || mdlen != 32)
+        return;
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < 32; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 0x0F];
+    }
+    out[64] = '\0';
+}
+
+/* The DeadLetter for msg, its payload cut to max_payload bytes and its key
+ * to REVOS_DLQ_MAX_KEY (both flagged); sizes and the hash always describe
+ * the original. NULL when out of memory. */
+static json_t *dead_letter(const revos_batch *batch, const revos_msg *msg, const char *cls,
+                           const char *reason, size_t max_payload, const char *sha)
+{
+    size_t keep = msg->len < max_payload ? msg->len : max_payload;
+    size_t keep_key = msg->key_len < REVOS_DLQ_MAX_KEY ? msg->key_len : REVOS_DLQ_MAX_KEY;
     struct timeval now;
     gettimeofday(&now, NULL);
-    json_t *key = msg->key != NULL ? latin1_bytes(msg->key, msg->key_len) : json_null();
+    json_t *key = msg->key != NULL ? latin1_bytes(msg->key, keep_key) : json_null();
     json_t *payload = msg->payload != NULL ? latin1_bytes(msg->payload, keep) : json_null();
+    return json_pack("{s:s, s:s, s:i, s:I, s:o?, s:o?, s:b, s:I, s:s, s:s, s:I, s:b, s:I, s:s?}",
+                     "worker", batch->worker_name, "topic", msg->topic,
+                     "partition", (int)msg->partition, "offset", (json_int_t)msg->offset,
+                     "key", key, "payload", payload,
+                     "truncated", msg->payload != NULL && keep < msg->len,
+                     "original_size", (json_int_t)msg->len, "reason", reason, "error_class", cls,
+                     "failed_at", (json_int_t)now.tv_sec * 1000 + now.tv_usec / 1000,
+                     "key_truncated", msg->key != NULL && keep_key < msg->key_len,
+                     "original_key_size", msg->key != NULL ? (json_int_t)msg->key_len : -1,
+                     "payload_sha256", msg->payload != NULL && sha[0] != '\0' ? sha : NULL);
+}
+
+void revos_batch_reject(revos_batch *batch, const revos_msg *msg, const revos_err *why)
+{
+    /* revos_reject already cleaned these; a message written another way
+     * must not make the letter unencodable either */
+    revos_err text = *why;
+    revos_utf8_clean(text.msg);
+    revos_utf8_clean(text.cls);
+    why = &text;
     const char *cls = why->cls[0] != '\0' ? why->cls : "validation";
-    json_t *letter = json_pack("{s:s, s:s, s:i, s:I, s:o?, s:o?, s:b, s:I, s:s, s:s, s:I}",
-                               "worker", batch->worker_name, "topic", msg->topic,
-                               "partition", (int)msg->partition, "offset", (json_int_t)msg->offset,
-                               "key", key, "payload", payload, "truncated", keep < msg->len,
-                               "original_size", (json_int_t)msg->len, "reason", why->msg,
-                               "error_class", cls,
-                               "failed_at", (json_int_t)now.tv_sec * 1000 + now.tv_usec / 1000);
-    revos_log_warn("dead letter: %s[%d]@%lld: %s: %s", msg->topic, (int)msg->partition,
-                   (long long)msg->offset, cls, why->msg);
+    size_t max_payload = batch->dlq_max_payload;
+    if (max_payload == 0 || max_payload > REVOS_DLQ_PAYLOAD_LIMIT)
+        max_payload = REVOS_DLQ_PAYLOAD_LIMIT;
+    char sha[65] = "";
+    if (msg->payload != NULL)
+        sha256_hex(msg->payload, msg->len, sha);
+    revos_log_warn("dead letter: %.255s[%d]@%lld (%zu bytes): %s: %s", msg->topic, (int)msg->partition,
+                   (long long)msg->offset, msg->len, cls, why->msg);
+    /* The bounds above keep a letter under REVOS_AVRO_MAX_RECORD and Kafka's
+     * default message size. If it still cannot be encoded (a topic name or
+     * worker name nobody expected), the same letter without payload and key
+     * is written: the record is never lost and never stops the worker. */
     revos_err err = {{0}, {0}};
-    if (letter == NULL ||
-        revos_batch_emit(batch, "dlq", NULL, REVOS_REC_DEAD_LETTER, letter, &err) != REVOS_OK) {
-        /* A dead letter that cannot be written must stop the batch, or the
-         * record would be lost: fail the commit. */
-        revos_log_error("dead letter could not be queued: %s", err.msg);
-        batch->alloc_status = REVOS_ERR_FATAL;
-    }
+    json_t *letter = dead_letter(batch, msg, cls, why->msg, max_payload, sha);
+    revos_status st = letter != NULL
+                          ? revos_batch_emit(batch, "dlq", NULL, REVOS_REC_DEAD_LETTER, letter, &err)
+                          : revos_fail(&err, REVOS_ERR_FATAL, "out of memory building a dead letter");
     json_decref(letter);
+    if (st == REVOS_ERR_INPUT) {
+        revos_log_error("dead letter of %.255s[%d]@%lld could not be encoded (%s): writing it "
+                        "without its payload and key", msg->topic, (int)msg->partition,
+                        (long long)msg->offset, err.msg);
+        revos_msg bare = *msg;
+        bare.key = NULL;
+        bare.payload = NULL;
+        char topic[256]; /* Kafka's names are at most 249 characters */
+        snprintf(topic, sizeof topic, "%s", msg->topic);
+        bare.topic = topic;
+        char reason[sizeof why->msg + 64];
+        snprintf(reason, sizeof reason, "%.460s (payload and key dropped from this dead letter)",
+                 why->msg);
+        letter = dead_letter(batch, &bare, cls, reason, 0, "");
+        if (letter != NULL) {
+            json_object_set_new(letter, "truncated", json_boolean(msg->payload != NULL));
+            json_object_set_new(letter, "key_truncated", json_boolean(msg->key != NULL));
+            json_object_set_new(letter, "original_key_size",
+                                json_integer(msg->key != NULL ? (json_int_t)msg->key_len : -1));
+            if (sha[0] != '\0')
+                json_object_set_new(letter, "payload_sha256", json_string(sha));
+        }
+        st = letter != NULL
+                 ? revos_batch_emit(batch, "dlq", NULL, REVOS_REC_DEAD_LETTER, letter, &err)
+                 : revos_fail(&err, REVOS_ERR_FATAL, "out of memory building a dead letter");
+        json_decref(letter);
+        revos_batch_count(batch, "revos_dead_letters_stripped_total",
+                          "Dead letters written without payload and key (too large to encode)", 1);
+    }
+    if (st != REVOS_OK) {
+        /* Out of memory, or the schema registry unreachable (RETRY): fail
+         * the batch rather than lose the record -- never for its size. */
+        revos_log_error("dead letter could not be queued: %s", err.msg);
+        if (batch->alloc_status != REVOS_ERR_FATAL)
+            batch->alloc_status = st == REVOS_ERR_RETRY ? REVOS_ERR_RETRY : REVOS_ERR_FATAL;
+    }
     batch->n_rejected++;
-    revos_batch_count(batch, "revos_dead_letters_total", "Records sent to the dead-letter topic", 1);
+    if (batch->metrics != NULL) {
+        revos_counter *counter = revos_metrics_counter(
+            batch->metrics, "revos_dead_letters_total",
+            "Records sent to the dead-letter topic, by error class", "class", cls);
+        if (counter != NULL)
+            revos_counter_add(counter, 1);
+    }
 }
 
 void revos_batch_count(revos_batch *batch, const char *metric, const char *help, int64_t n)

@@ -16,6 +16,15 @@
 #include "http/metrics.h"
 #include "worker/worker.h"
 
+/* Dead letters are always writable: the payload is cut to
+ * REVOS_DLQ_MAX_PAYLOAD (default REVOS_DLQ_DEFAULT_PAYLOAD, at most
+ * REVOS_DLQ_PAYLOAD_LIMIT) and the key to REVOS_DLQ_MAX_KEY, so a letter stays
+ * below REVOS_AVRO_MAX_RECORD and Kafka's default 1 MB message size whatever
+ * the size of the record it describes. */
+#define REVOS_DLQ_DEFAULT_PAYLOAD (512 * 1024)
+#define REVOS_DLQ_PAYLOAD_LIMIT (768 * 1024)
+#define REVOS_DLQ_MAX_KEY 4096
+
 typedef struct revos_output {
     char *topic;
     uint8_t *key;
@@ -32,12 +41,14 @@ struct revos_batch {
     const revos_settings *settings;
     revos_avro *codec;
     revos_metrics *metrics;
-    size_t dlq_max_payload;
+    size_t dlq_max_payload;    /* 0: REVOS_DLQ_PAYLOAD_LIMIT */
     revos_output *outputs;
     size_t n_outputs;
     size_t cap_outputs;
     size_t n_rejected;
-    revos_status alloc_status; /* REVOS_ERR_FATAL once an allocation failed */
+    revos_status alloc_status; /* REVOS_ERR_FATAL once an allocation failed,
+                                  REVOS_ERR_RETRY when a dead letter could not
+                                  be encoded for now (schema registry down) */
 };
 
 void revos_batch_init(revos_batch *batch);

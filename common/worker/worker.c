@@ -25,10 +25,9 @@
 #include "log/log.h"
 #include "pg/pg.h"
 #include "worker/batch.h"
+#include "worker/limits.h"
 #include "worker/offsets.h"
 #include "worker/relay.h"
-
-#define MAX_PARTITIONS 1024
 
 static volatile sig_atomic_t running = 1;
 
@@ -39,7 +38,7 @@ static void on_signal(int sig)
 }
 
 typedef struct owned_partition {
-    char topic[200];
+    char topic[256];     /* Kafka topic names are at most 249 characters */
     int32_t partition;
     int64_t stored;      /* PG_OUTBOX: next_offset as stored in PostgreSQL (-1 none) */
 } owned_partition;
@@ -55,16 +54,22 @@ typedef struct worker {
     revos_avro *codec;
     revos_metrics *metrics;
     revos_ops *ops;
-    json_t *config;
+    json_t *config;          /* the version in force: the latest one check_config accepted */
     int64_t config_version;
     int64_t config_checked_ms;
-    char prefix[64];
+    int64_t config_refused;  /* latest version refused (reported once), 0 none */
+    char ready_note[512];    /* /readyz detail while a refused version is the latest */
+    char prefix[REVOS_TOPIC_PREFIX_MAX + 1];
     char group[128];       /* consumer group: <prefix><name>, so deployments sharing a broker do not mix */
-    owned_partition parts[MAX_PARTITIONS];
+    owned_partition *parts; /* every partition assigned to us, grown as needed */
     size_t n_parts;
+    size_t cap_parts;
     int fatal;             /* set by the rebalance callback when it cannot go on */
     int batch_max;
     int batch_wait_ms;
+    size_t dlq_max_payload;
+    char instance[128];      /* REVOS_INSTANCE_ID, else the host name */
+    char fatal_reason[600];  /* why the loop stopped on a fatal error */
 } worker;
 
 static int64_t now_ms(void)
@@ -120,8 +125,20 @@ static void assign_partitions(worker *w, rd_kafka_t *rk, rd_kafka_topic_partitio
     }
     for (int i = 0; i < parts->cnt; i++) {
         rd_kafka_topic_partition_t *tp = &parts->elems[i];
-        if (find_part(w, tp->topic, tp->partition) != NULL || w->n_parts == MAX_PARTITIONS)
+        if (find_part(w, tp->topic, tp->partition) != NULL)
             continue;
+        if (w->n_parts == w->cap_parts) {
+            size_t cap = w->cap_parts ? 2 * w->cap_parts : 64;
+            owned_partition *grown = realloc(w->parts, cap * sizeof *grown);
+            if (grown == NULL) {
+                /* untracked, its records would be dropped: stop instead */
+                revos_log_error("out of memory tracking %s[%d]", tp->topic, (int)tp->partition);
+                w->fatal = 1;
+                return;
+            }
+            w->parts = grown;
+            w->cap_parts = cap;
+        }
         owned_partition *op = &w->parts[w->n_parts++];
         snprintf(op->topic, sizeof op->topic, "%s", tp->topic);
         op->partition = tp->partition;
@@ -182,6 +199,11 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
 
 /* ==== Configuration ==== */
 
+/* Reads the latest configuration version; a new one goes through the
+ * worker's own check first. A refused version never replaces the one in
+ * force: it is reported once (log, revos_config_refused_total, /readyz
+ * detail) and the worker keeps going with the last good version -- or, with
+ * none yet, waits (REVOS_ERR_RETRY) for a good one to be applied. */
 static revos_status refresh_config(worker *w, int force, revos_err *err)
 {
     int64_t now = now_ms();
@@ -193,11 +215,44 @@ static revos_status refresh_config(worker *w, int force, revos_err *err)
     revos_status st = revos_pg_config_latest(w->pg, &doc, &version, err);
     if (st != REVOS_OK)
         return st;
-    if (version != w->config_version)
-        revos_log_info("configuration version %lld in force", (long long)version);
+    if (version == w->config_version && w->config != NULL) {
+        json_decref(doc);
+        return REVOS_OK;
+    }
+    revos_err why = {{0}, {0}};
+    if (w->def->check_config != NULL && w->def->check_config(doc, &why) != REVOS_OK) {
+        json_decref(doc);
+        if (version != w->config_refused) {
+            w->config_refused = version;
+            if (w->config != NULL)
+                snprintf(w->ready_note, sizeof w->ready_note,
+                         "configuration version %lld refused (%.300s); version %lld stays in force",
+                         (long long)version, why.msg, (long long)w->config_version);
+            else
+                snprintf(w->ready_note, sizeof w->ready_note,
+                         "configuration version %lld refused (%.300s); waiting for a valid one",
+                         (long long)version, why.msg);
+            revos_log_error("%s", w->ready_note);
+            count(w, "revos_config_refused_total",
+                  "Configuration versions refused by this worker's checks", 1);
+            if (w->ops != NULL)
+                revos_ops_set_ready(w->ops, w->config != NULL, w->ready_note);
+        }
+        if (w->config == NULL)
+            return revos_fail(err, REVOS_ERR_RETRY, "%s", w->ready_note);
+        return REVOS_OK;
+    }
+    revos_log_info("configuration version %lld in force", (long long)version);
     json_decref(w->config);
     w->config = doc;
     w->config_version = version;
+    w->ready_note[0] = '\0';
+    if (w->metrics != NULL) {
+        revos_gauge *g = revos_metrics_gauge(w->metrics, "revos_config_version",
+                                             "Configuration version in force", NULL, NULL);
+        if (g != NULL)
+            revos_gauge_set(g, (double)version);
+    }
     return REVOS_OK;
 }
 
@@ -205,8 +260,8 @@ static revos_status refresh_config(worker *w, int force, revos_err *err)
 
 /* One poll batch: the messages, and the views handed to the transformation. */
 typedef struct polled {
-    rd_kafka_message_t *msgs[4096];
-    revos_msg views[4096];
+    rd_kafka_message_t *msgs[REVOS_BATCH_MAX_LIMIT];
+    revos_msg views[REVOS_BATCH_MAX_LIMIT];
     size_t n;
 } polled;
 
@@ -324,7 +379,10 @@ static size_t decode_batch(worker *w, polled *p, revos_batch *batch, revos_msg *
 
 static revos_status commit_pg(worker *w, polled *p, revos_batch *batch, revos_err *err)
 {
-    revos_offset_update updates[MAX_PARTITIONS];
+    /* one update per partition of the batch: at most one per record */
+    revos_offset_update *updates = calloc(p->n > 0 ? p->n : 1, sizeof *updates);
+    if (updates == NULL)
+        return revos_fail(err, REVOS_ERR_FATAL, "out of memory");
     size_t n_updates = 0;
     for (size_t i = 0; i < p->n; i++) {
         const rd_kafka_message_t *m = p->msgs[i];
@@ -337,8 +395,6 @@ static revos_status commit_pg(worker *w, polled *p, revos_batch *batch, revos_er
                                  strcmp(updates[j].topic, topic) != 0))
             j++;
         if (j == n_updates) {
-            if (n_updates == sizeof updates / sizeof updates[0])
-                return revos_fail(err, REVOS_ERR_FATAL, "batch spans too many partitions");
             updates[j].topic = op->topic;
             updates[j].partition = op->partition;
             updates[j].expected = op->stored;
@@ -349,16 +405,73 @@ static revos_status commit_pg(worker *w, polled *p, revos_batch *batch, revos_er
     revos_status st = revos_offsets_store(w->pg, w->group, updates, n_updates, err);
     if (st == REVOS_OK)
         st = revos_outbox_write(w->pg, w->def->name, batch->outputs, batch->n_outputs, err);
-    if (st != REVOS_OK)
-        return st;
-    if ((st = revos_pg_commit(w->pg, err)) != REVOS_OK)
-        return st;
-    for (size_t j = 0; j < n_updates; j++) {
+    if (st == REVOS_OK)
+        st = revos_pg_commit(w->pg, err);
+    for (size_t j = 0; j < n_updates && st == REVOS_OK; j++) {
         owned_partition *op = find_part(w, updates[j].topic, updates[j].partition);
         if (op != NULL)
             op->stored = updates[j].next;
     }
-    return REVOS_OK;
+    free(updates);
+    return st;
+}
+
+/* After a PG_OUTBOX batch failed: its COMMIT may have landed although it
+ * reported failure (the reply lost with the connection), in which case the
+ * stored offsets moved and every retry with the old expected values would
+ * fail its compare-and-set forever. So the stored offsets of the batch's
+ * partitions are read again, op->stored follows them, and each partition
+ * resumes from what PostgreSQL holds (the batch's first record when nothing
+ * is stored). Returns 0 when PostgreSQL could not be read: the caller then
+ * rewinds to the batch's first records and the next failure tries again. */
+static int resync_offsets(worker *w, const polled *p)
+{
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(16);
+    for (size_t i = 0; i < p->n; i++) {
+        const rd_kafka_message_t *m = p->msgs[i];
+        const char *topic = rd_kafka_topic_name(m->rkt);
+        if (find_part(w, topic, m->partition) == NULL)
+            continue;
+        if (rd_kafka_topic_partition_list_find(list, topic, m->partition) == NULL)
+            rd_kafka_topic_partition_list_add(list, topic, m->partition)->offset = m->offset;
+    }
+    int ok = 1;
+    if (list->cnt > 0) {
+        rd_kafka_topic_partition_list_t *stored = rd_kafka_topic_partition_list_copy(list);
+        revos_err err = {{0}, {0}};
+        revos_status st = revos_pg_ensure(w->pg, &err);
+        if (st == REVOS_OK)
+            st = revos_offsets_load(w->pg, w->group, stored, &err);
+        if (st != REVOS_OK) {
+            revos_log_warn("re-reading stored offsets after a failed batch: %s", err.msg);
+            ok = 0;
+        }
+        for (int i = 0; ok && i < list->cnt; i++) {
+            rd_kafka_topic_partition_t *tp = &list->elems[i];
+            owned_partition *op = find_part(w, tp->topic, tp->partition);
+            int64_t now = stored->elems[i].offset;
+            if (op == NULL || now < 0)
+                continue;
+            if (now != op->stored) {
+                revos_log_warn("stored offset of %s[%d] is %lld, not %lld: the last commit landed "
+                               "(or another consumer moved it); resuming from there",
+                               tp->topic, (int)tp->partition, (long long)now,
+                               (long long)op->stored);
+                count(w, "revos_offsets_resynced_total",
+                      "Stored offsets re-read after a failed commit and found moved", 1);
+            }
+            op->stored = now;
+            tp->offset = now;
+        }
+        rd_kafka_topic_partition_list_destroy(stored);
+        if (ok) {
+            rd_kafka_error_t *error = rd_kafka_seek_partitions(w->consumer, list, 10000);
+            if (revos_kafka_error(error, "seek", &err) != REVOS_OK)
+                revos_log_error("%s", err.msg);
+        }
+    }
+    rd_kafka_topic_partition_list_destroy(list);
+    return ok;
 }
 
 static revos_status commit_kafka(worker *w, polled *p, revos_batch *batch, revos_err *err)
@@ -415,8 +528,7 @@ static revos_status run_batch(worker *w, polled *p, revos_err *err)
     batch.settings = &w->settings;
     batch.codec = w->codec;
     batch.metrics = w->metrics;
-    batch.dlq_max_payload = (size_t)revos_settings_get_long(&w->settings, "REVOS_DLQ_MAX_PAYLOAD",
-                                                            1024 * 1024);
+    batch.dlq_max_payload = w->dlq_max_payload;
     int pg_mode = w->def->delivery == REVOS_DELIVERY_PG_OUTBOX;
     revos_status st = REVOS_OK;
     if (pg_mode) {
@@ -439,7 +551,8 @@ static revos_status run_batch(worker *w, polled *p, revos_err *err)
     } else {
         if (pg_mode)
             revos_pg_rollback(w->pg);
-        rewind_batch(w, p);
+        if (!pg_mode || !resync_offsets(w, p))
+            rewind_batch(w, p);
         count(w, "revos_batch_failures_total", "Batches rolled back", 1);
     }
     for (size_t i = 0; i < n; i++)
@@ -558,16 +671,56 @@ static revos_status step_config(worker *w, revos_err *err)
 
 static revos_status step_producer(worker *w, revos_err *err)
 {
-    char txn_id[256];
+    char txn_id[320];
     const char *txn = NULL;
     if (w->def->delivery == REVOS_DELIVERY_KAFKA_TXN) {
-        char host[64] = "host";
-        gethostname(host, sizeof host - 1);
-        snprintf(txn_id, sizeof txn_id, "%s-%s", w->group,
-                 revos_settings_get(&w->settings, "REVOS_INSTANCE_ID", host));
+        snprintf(txn_id, sizeof txn_id, "%s-%s", w->group, w->instance);
         txn = txn_id;
     }
     return revos_kafka_producer_new(&w->settings, txn, &w->delivery, &w->producer, err);
+}
+
+/* ==== Fatal exits ==== */
+
+/* How many times this worker instance stopped on a fatal error before: the
+ * process restarted after one reports it (revos_restarts_after_fatal_total
+ * starts at that count) and logs the last reason. */
+static revos_status step_fatal_history(worker *w, revos_err *err)
+{
+    const char *params[] = {w->def->name, w->instance};
+    PGresult *res = NULL;
+    revos_status st = revos_pg_exec(w->pg,
+        "SELECT count(*), (SELECT reason FROM worker_fatal_exits WHERE worker = $1 AND"
+        " instance = $2 ORDER BY id DESC LIMIT 1) FROM worker_fatal_exits"
+        " WHERE worker = $1 AND instance = $2", 2, params, &res, err);
+    if (st != REVOS_OK)
+        return st;
+    long n = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+    revos_counter *c = revos_metrics_counter(w->metrics, "revos_restarts_after_fatal_total",
+                                             "Starts of this worker instance after a fatal exit "
+                                             "(recorded in PostgreSQL, last 30 days)", NULL, NULL);
+    if (c != NULL)
+        revos_counter_add(c, n);
+    if (n > 0)
+        revos_log_warn("started after %ld fatal exit(s) in the last 30 days; the last: %s", n,
+                       PQgetisnull(res, 0, 1) ? "?" : PQgetvalue(res, 0, 1));
+    PQclear(res);
+    return REVOS_OK;
+}
+
+/* Records a fatal exit (best effort: PostgreSQL may be what failed). */
+static void record_fatal_exit(worker *w, const char *reason)
+{
+    if (w->pg == NULL || PQstatus(w->pg) != CONNECTION_OK)
+        return;
+    revos_pg_rollback(w->pg);
+    const char *params[] = {w->def->name, w->instance, reason};
+    revos_err err = {{0}, {0}};
+    if (revos_pg_exec(w->pg,
+            "WITH pruned AS (DELETE FROM worker_fatal_exits WHERE exited_at < now() - interval '30 days')"
+            " INSERT INTO worker_fatal_exits (worker, instance, reason) VALUES ($1, $2, $3)",
+            3, params, NULL, &err) != REVOS_OK)
+        revos_log_warn("could not record the fatal exit: %s", err.msg);
 }
 
 static int64_t time_ms(void) { return now_ms(); }
@@ -602,11 +755,12 @@ static int main_loop(worker *w)
     int exit_code = 0;
     int64_t next_tick = 0;
     int backoff_ms = 100;
-    revos_ops_set_ready(w->ops, 1, "ok");
+    revos_ops_set_ready(w->ops, 1, w->ready_note[0] != '\0' ? w->ready_note : "ok");
     while (running && !w->fatal) {
         revos_err err = {{0}, {0}};
         if (refresh_config(w, 0, &err) == REVOS_ERR_FATAL) {
             revos_log_error("%s", err.msg);
+            snprintf(w->fatal_reason, sizeof w->fatal_reason, "configuration: %s", err.msg);
             exit_code = 1;
             break;
         }
@@ -618,6 +772,7 @@ static int main_loop(worker *w)
                 st = REVOS_ERR_RETRY; /* the batch was rewound: run it again */
             if (st == REVOS_ERR_FATAL) {
                 revos_log_error("batch failed fatally: %s", err.msg);
+                snprintf(w->fatal_reason, sizeof w->fatal_reason, "batch: %s", err.msg);
                 exit_code = 1;
                 break;
             }
@@ -629,7 +784,7 @@ static int main_loop(worker *w)
                 continue;
             }
             backoff_ms = 100;
-            revos_ops_set_ready(w->ops, 1, "ok");
+            revos_ops_set_ready(w->ops, 1, w->ready_note[0] != '\0' ? w->ready_note : "ok");
         }
         if (w->def->delivery == REVOS_DELIVERY_PG_OUTBOX) {
             revos_status st = revos_outbox_relay(w->pg, w->producer, &w->delivery, w->def->name,
@@ -644,6 +799,7 @@ static int main_loop(worker *w)
             revos_status st = run_tick(w, &err);
             if (st == REVOS_ERR_FATAL) {
                 revos_log_error("tick failed fatally: %s", err.msg);
+                snprintf(w->fatal_reason, sizeof w->fatal_reason, "tick: %s", err.msg);
                 exit_code = 1;
                 break;
             }
@@ -652,8 +808,12 @@ static int main_loop(worker *w)
         }
         rd_kafka_poll(w->producer, 0);
     }
-    if (w->fatal)
+    if (w->fatal) {
         exit_code = 1;
+        if (w->fatal_reason[0] == '\0')
+            snprintf(w->fatal_reason, sizeof w->fatal_reason,
+                     "rebalance or producer failure (see the log)");
+    }
     release_batch(p);
     free(p);
     return exit_code;
@@ -707,7 +867,9 @@ int revos_worker_run(const revos_worker_def *def, int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    if (revos_settings_parse(&w->settings, argc, argv, &err) != REVOS_OK) {
+    revos_worker_limits limits;
+    if (revos_settings_parse(&w->settings, argc, argv, &err) != REVOS_OK ||
+        revos_worker_limits_load(&w->settings, def->default_http_port, &limits, &err) != REVOS_OK) {
         fprintf(stderr, "%s: %s\n", def->name, err.msg);
         revos_settings_free(&w->settings);
         free(w);
@@ -716,13 +878,15 @@ int revos_worker_run(const revos_worker_def *def, int argc, char **argv)
     revos_log_init(def->name, revos_log_level_parse(
                                   revos_settings_get(&w->settings, "REVOS_LOG_LEVEL", NULL),
                                   REVOS_LOG_INFO));
-    snprintf(w->prefix, sizeof w->prefix, "%s",
-             revos_settings_get(&w->settings, "REVOS_TOPIC_PREFIX", "revos."));
+    snprintf(w->prefix, sizeof w->prefix, "%s", limits.prefix);
     snprintf(w->group, sizeof w->group, "%s%s", w->prefix, def->name);
-    w->batch_max = (int)revos_settings_get_long(&w->settings, "REVOS_BATCH_MAX", 500);
-    if (w->batch_max < 1 || w->batch_max > 4096)
-        w->batch_max = 500;
-    w->batch_wait_ms = (int)revos_settings_get_long(&w->settings, "REVOS_BATCH_WAIT_MS", 100);
+    w->batch_max = limits.batch_max;
+    w->batch_wait_ms = limits.batch_wait_ms;
+    w->dlq_max_payload = limits.dlq_max_payload;
+    char host[64] = "host";
+    gethostname(host, sizeof host - 1);
+    snprintf(w->instance, sizeof w->instance, "%s",
+             revos_settings_get(&w->settings, "REVOS_INSTANCE_ID", host));
     char dsn[512];
     revos_log_redact_dsn(revos_settings_get(&w->settings, "REVOS_PG_DSN", ""), dsn, sizeof dsn);
     revos_log_info("starting: brokers=%s pg=%s prefix=%s",
@@ -736,7 +900,7 @@ int revos_worker_run(const revos_worker_def *def, int argc, char **argv)
         return 1;
     }
     w->metrics = revos_metrics_new();
-    long port = revos_settings_get_long(&w->settings, "REVOS_HTTP_PORT", def->default_http_port);
+    long port = limits.http_port;
     revos_status st = w->metrics ? REVOS_OK : REVOS_ERR_FATAL;
     if (st == REVOS_OK)
         st = revos_ops_start(&w->ops, revos_settings_get(&w->settings, "REVOS_HTTP_BIND", "0.0.0.0"),
@@ -750,6 +914,8 @@ int revos_worker_run(const revos_worker_def *def, int argc, char **argv)
     if (st == REVOS_OK)
         st = with_retry(w, "migrations", step_migrate, &err);
     if (st == REVOS_OK)
+        st = with_retry(w, "fatal exit history", step_fatal_history, &err);
+    if (st == REVOS_OK)
         st = with_retry(w, "configuration", step_config, &err);
     if (st == REVOS_OK && def->init != NULL)
         st = def->init(&w->state, &w->settings, &err);
@@ -759,13 +925,20 @@ int revos_worker_run(const revos_worker_def *def, int argc, char **argv)
         st = revos_kafka_consumer_new(&w->settings, w->group, on_rebalance, w, &w->consumer, &err);
     if (st == REVOS_OK)
         st = subscribe(w, &err);
-    if (st == REVOS_OK)
+    if (st == REVOS_OK) {
         code = main_loop(w);
-    else if (running)
+        if (code != 0)
+            record_fatal_exit(w, w->fatal_reason);
+    } else if (running) {
         revos_log_error("cannot start: %s", err.msg);
-    else
+        char reason[sizeof err.msg + 16];
+        snprintf(reason, sizeof reason, "start: %s", err.msg);
+        record_fatal_exit(w, reason);
+    } else {
         code = 0;
+    }
     shutdown_worker(w);
+    free(w->parts);
     free(w);
     revos_http_global_cleanup();
     return code;

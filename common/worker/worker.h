@@ -98,6 +98,12 @@ typedef struct revos_worker_def {
      * such as escalations. now_ms is the wall clock. */
     revos_status (*tick)(void *state, revos_batch *batch, int64_t now_ms, revos_err *err);
     int tick_ms;
+    /* Optional: checks a configuration version (all sections) with the
+     * worker's own loaders before the loop puts it in force. A version it
+     * refuses is reported (log, revos_config_refused_total, /readyz detail)
+     * and the last good version stays in force; with none yet, the worker
+     * waits for a good one. The message names the offending key. */
+    revos_status (*check_config)(const json_t *config, revos_err *err);
     /* Optional: partitions were revoked or lost; drop caches for them. */
     void (*on_revoke)(void *state, const char *topic, int32_t partition);
     void (*fini)(void *state);

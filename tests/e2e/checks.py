@@ -2,38 +2,75 @@
 """Assertions of the end-to-end tests over what the pipeline wrote (JSON lines
 from the webhook receiver and `revosctl consume`, `revosctl explain --json`).
 Usage: checks.py CHECK ARGS... ; exit status 0 when the check holds, else a
-message on stderr and status 1."""
+message on stderr and status 1.
+
+Every check raises CheckFailed explicitly (never `assert`, which python -O
+strips), and a check over records fails when there are none: a missing or
+empty file is a failure, never a vacuous pass."""
 import collections
 import json
 import sys
 
 
-def lines(path):
+class CheckFailed(Exception):
+    pass
+
+
+def require(condition, message):
+    if not condition:
+        raise CheckFailed(message)
+
+
+def lines(path, allow_empty=False):
+    """The JSON lines of path; a missing file, or an empty one unless
+    allow_empty, fails the check."""
     try:
         with open(path) as f:
-            return [json.loads(l) for l in f if l.strip()]
+            records = [json.loads(l) for l in f if l.strip()]
     except FileNotFoundError:
-        return []
+        raise CheckFailed(f"{path}: no such file")
+    except json.JSONDecodeError as e:
+        raise CheckFailed(f"{path}: not JSON lines: {e}")
+    require(records or allow_empty, f"{path}: no records")
+    return records
 
 
 def first_pages(path, play):
     """The level-0 pages of PLAY reached the CSM lead and the AE, signed."""
     mine = [p for p in lines(path) if p["body"].get("play_id") == play and p["body"].get("level") == 0]
     roles = {o["role"] for p in mine for o in p["body"].get("owners", [])}
-    assert mine and all(p["valid"] for p in mine), "no valid level-0 page"
-    assert {"ae", "csm_lead"} <= roles, f"owners paged: {sorted(roles)}"
+    require(mine and all(p["valid"] for p in mine), "no valid level-0 page")
+    require({"ae", "csm_lead"} <= roles, f"owners paged: {sorted(roles)}")
 
 
 def escalated(path, play):
     """A correctly signed page of PLAY at level 1 or above exists."""
-    assert any(p["valid"] and p["body"].get("play_id") == play and p["body"].get("level", 0) >= 1
-               for p in lines(path)), "no escalation page"
+    require(any(p["valid"] and p["body"].get("play_id") == play and p["body"].get("level", 0) >= 1
+                for p in lines(path)), "no escalation page")
 
 
 def no_duplicate_pages(path):
+    """At least one page was delivered, and none twice."""
     counts = collections.Counter(p["page_id"] for p in lines(path))
     dups = [i for i, n in counts.items() if n > 1]
-    assert not dups, f"pages delivered more than once: {dups}"
+    require(not dups, f"pages delivered more than once: {dups}")
+
+
+def pages_delivered_once(path, sent_ids):
+    """Each page id of SENT_IDS (one a line, the route worker's 'sent' pages)
+    reached the receiver exactly once, and nothing else did. Both empty is a
+    failure: there was nothing to check."""
+    with open(sent_ids) as f:
+        sent = sorted(l.strip() for l in f if l.strip())
+    received = lines(path, allow_empty=True)
+    require(sent or received, "no page was sent or received: nothing to check")
+    counts = collections.Counter(p["page_id"] for p in received)
+    dups = sorted(i for i, n in counts.items() if n > 1)
+    require(not dups, f"pages delivered more than once: {dups}")
+    require(sorted(counts) == sent,
+            f"received {len(counts)} distinct pages, the route worker sent {len(sent)}: "
+            f"missing {sorted(set(sent) - set(counts))[:5]}, unexpected {sorted(set(counts) - set(sent))[:5]}")
+    print(f"  {len(sent)} pages, each delivered once")
 
 
 def print_pages(path):
@@ -45,30 +82,31 @@ def print_pages(path):
 
 def explain(path, account):
     doc = json.load(open(path))
-    assert doc["account_id"] == account, doc["account_id"]
+    require(doc["account_id"] == account, f"explained {doc['account_id']}, asked for {account}")
     for kind in ("account_health", "renewal_risk", "forecast_confidence"):
         s = doc["scores"][kind]
         parts = s["explanation"]["contributions"]
         total = sum(c["points"] for c in parts)
-        assert abs(total - s["value"]) < 0.051, (kind, total, s["value"])
-        assert any(c["evidence_ids"] for c in parts), f"{kind}: no evidence"
+        require(abs(total - s["value"]) < 0.051, f"{kind}: contributions add up to {total}, score is {s['value']}")
+        require(any(c["evidence_ids"] for c in parts), f"{kind}: no evidence")
 
 
 def thresholds(path):
     changes = lines(path)
-    assert changes, "no ThresholdChange"
+    require(changes, "no ThresholdChange")
     for c in changes:
         print(f"  {c['score_kind']} {c['tier']}: {c['old_threshold']} -> {c['new_threshold']} ({c['rule']})")
 
 
 def count_at_least(path, n):
-    assert len(lines(path)) >= int(n), f"{len(lines(path))} < {n}"
+    got = len(lines(path, allow_empty=int(n) == 0))
+    require(got >= int(n), f"{got} < {n}")
 
 
 def dead_letters(path, prefix):
     letters = lines(path)
     for d in letters:
-        assert d["reason"], d
+        require(d["reason"], f"dead letter without a reason: {d}")
         print(f"  {d['worker']:<16} {d['topic'][len(prefix):]:<18} {d['error_class']:<15} {d['reason'][:90]}")
 
     def find(topic, cls, words=()):
@@ -76,19 +114,38 @@ def dead_letters(path, prefix):
             if d["topic"] == prefix + topic and d["error_class"] == cls and \
                     all(w in d["reason"].lower() for w in words):
                 return d
-        raise AssertionError(f"no dead letter for {topic} {cls} {words}")
+        raise CheckFailed(f"no dead letter for {topic} {cls} {words}")
 
-    assert sum(1 for d in letters if d["topic"] == prefix + "raw.segment" and d["error_class"] == "decode") >= 2
+    require(sum(1 for d in letters if d["topic"] == prefix + "raw.segment" and d["error_class"] == "decode") >= 2,
+            "fewer than 2 decode dead letters for raw.segment")
     find("raw.segment", "decode", ["json"])
     find("raw.segment", "validation", ["messageid"])
     big = find("raw.segment", "oversized")
-    assert big["original_size"] > 65536
+    require(big["original_size"] > 65536, f"oversized letter has original_size {big['original_size']}")
     find("raw.nosuchsource", "unknown_source", ["nosuchsource"])
     find("raw.hubspot", "unknown_source", ["hubspot"])
     for t in ("events", "signals", "scores", "outcomes", "thresholds"):
         find(t, "decode")
     find("outcomes", "validation", ["done"])
-    assert any("this is not json" in (d["payload"] or "") for d in letters), "original bytes not kept"
+    require(any("this is not json" in (d["payload"] or "") for d in letters), "original bytes not kept")
+
+
+def large_dead_letters(path, topic, *sizes):
+    """For each SIZE a dead letter of TOPIC with that original_size exists,
+    truncated, its payload cut below 1 MB, with partition, offset and hash."""
+    letters = [d for d in lines(path) if d["topic"] == topic]
+    for size in map(int, sizes):
+        mine = [d for d in letters if d["original_size"] == size]
+        require(mine, f"no dead letter of {topic} with original_size {size} "
+                      f"(sizes seen: {sorted(d['original_size'] for d in letters)})")
+        d = mine[0]
+        require(d["truncated"] is True, f"letter of {size} bytes not flagged truncated")
+        require(d["payload"] is not None and 0 < len(d["payload"]) < min(size, 1000000),
+                f"letter of {size} bytes keeps {len(d['payload'] or '')} payload bytes")
+        require(d["partition"] >= 0 and d["offset"] >= 0, f"letter of {size} bytes: no position")
+        require(len(d.get("payload_sha256") or "") == 64, f"letter of {size} bytes: no payload_sha256")
+        print(f"  {size} bytes at {d['topic']}[{d['partition']}]@{d['offset']}: {d['error_class']}, "
+              f"{len(d['payload'])} bytes kept")
 
 
 def same_scores(clean, killed):
@@ -99,8 +156,7 @@ def same_scores(clean, killed):
         seen, cells = {}, {}
         for r in lines(path):
             prev = seen.get(r["score_id"])
-            if prev is not None and prev != r:
-                raise AssertionError(f"score {r['score_id']} emitted twice with different content")
+            require(prev is None or prev == r, f"score {r['score_id']} emitted twice with different content")
             seen[r["score_id"]] = r
             cell = (r["account_id"], r["kind"], r["as_of"])
             if cell not in cells or cells[cell]["revision"] < r["revision"]:
@@ -108,19 +164,19 @@ def same_scores(clean, killed):
         return seen, cells
     (ids_a, a), (ids_b, b) = load(clean), load(killed)
     if len(a) <= 50:
-        raise AssertionError(f"too few score cells: {len(a)}")
+        require(False, f"too few score cells: {len(a)}")
     both = set(a) & set(b)
     if len(both) < 0.9 * len(a):
-        raise AssertionError(f"only {len(both)} of {len(a)} cells published by both runs")
+        require(False, f"only {len(both)} of {len(a)} cells published by both runs")
     differ = [c for c in both if (a[c]["value"], a[c]["tier"]) != (b[c]["value"], b[c]["tier"])]
     if differ:
-        raise AssertionError(f"{len(differ)} cells settle differently, e.g. {sorted(differ)[0]}")
+        require(False, f"{len(differ)} cells settle differently, e.g. {sorted(differ)[0]}")
     print(f"  {len(ids_a)} and {len(ids_b)} score records, {len(both)} cells settle identically")
 
 
 if __name__ == "__main__":
     try:
         globals()[sys.argv[1]](*sys.argv[2:])
-    except AssertionError as e:
+    except CheckFailed as e:
         print(f"check {sys.argv[1]} failed: {e}", file=sys.stderr)
         sys.exit(1)

@@ -15,22 +15,6 @@
 
 #ifndef PGFX_DB_PREFIX
 #error "define PGFX_DB_PREFIX before including pg_fixture.h"
-/* Creates this test's fresh database <prefix><run>_<pid> and writes its
- * name and its DSN (REVOS_PG_DSN with dbname replaced). */
-static void create_database(char *name, size_t name_len, char *dsn_out, size_t dsn_len)
-{
-    const char *dsn = getenv("REVOS_PG_DSN");
-    ck_assert_msg(dsn != NULL && dsn[0] != '\0',
-                  "REVOS_PG_DSN is not set: eval \"$(deploy/local/up --pg-only)\"");
-    snprintf(name, name_len, PGFX_DB_PREFIX "%ld_%ld", run_pid, (long)getpid());
-    char sql[160];
-    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", name);
-    run_admin(sql);
-    snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
-    run_admin(sql);
-    dsn_for_database(dsn, name, dsn_out, dsn_len);
-}
-
 #endif
 
 static void quiet(void *arg, const char *message)

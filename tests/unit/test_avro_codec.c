@@ -220,9 +220,20 @@ static const char *DEAD_LETTER =
     " \"payload\": \"\\u00c3\\u0001\\u0000\\u00ff\\u00fe\\u007f{\\\"x\\\":1}\","
     " \"truncated\": true, \"original_size\": 2097152,"
     " \"reason\": \"SourceEvent: at body byte 3: truncated (varint)\","
-    " \"error_class\": \"decode\", \"failed_at\": 1700000000999}";
+    " \"error_class\": \"decode\", \"failed_at\": 1700000000999, \"key_truncated\": false,"
+    " \"original_key_size\": 7, \"payload_sha256\":"
+    " \"0000000000000000000000000000000000000000000000000000000000000000\"}";
 
 static const char *DEAD_LETTER_NULLS =
+    "{\"worker\": \"revos-ingest\", \"topic\": \"revos.raw.hubspot\", \"partition\": 0,"
+    " \"offset\": 0, \"key\": null, \"payload\": null, \"truncated\": false,"
+    " \"original_size\": 0, \"reason\": \"json: unexpected end of input\","
+    " \"error_class\": \"decode\", \"failed_at\": 1700000000000, \"key_truncated\": false,"
+    " \"original_key_size\": -1, \"payload_sha256\": null}";
+
+/* A DeadLetter as version 1 of the schema wrote it, without the fields
+ * version 2 added: they take their defaults. */
+static const char *DEAD_LETTER_V1 =
     "{\"worker\": \"revos-ingest\", \"topic\": \"revos.raw.hubspot\", \"partition\": 0,"
     " \"offset\": 0, \"key\": null, \"payload\": null, \"truncated\": false,"
     " \"original_size\": 0, \"reason\": \"json: unexpected end of input\","
@@ -293,6 +304,26 @@ END_TEST
 START_TEST(test_dead_letter_with_null_key_and_payload_round_trips)
 {
     assert_round_trip(REVOS_REC_DEAD_LETTER, DEAD_LETTER_NULLS);
+}
+END_TEST
+
+START_TEST(test_dead_letter_fields_added_in_version_2_take_their_defaults)
+{
+    json_t *record = parse(DEAD_LETTER_V1);
+    revos_err err = {0};
+    uint8_t *buf;
+    size_t len;
+    ck_assert_int_eq(revos_avro_encode(codec, REVOS_REC_DEAD_LETTER, "t", record, &buf, &len, &err),
+                     REVOS_OK);
+    json_t *back;
+    ck_assert_int_eq(revos_avro_decode(codec, REVOS_REC_DEAD_LETTER, buf, len, &back, &err),
+                     REVOS_OK);
+    ck_assert(json_is_false(json_object_get(back, "key_truncated")));
+    ck_assert_int_eq(json_integer_value(json_object_get(back, "original_key_size")), -1);
+    ck_assert(json_is_null(json_object_get(back, "payload_sha256")));
+    json_decref(back);
+    json_decref(record);
+    free(buf);
 }
 END_TEST
 
@@ -671,7 +702,7 @@ START_TEST(test_schema_fingerprints_match_reference)
         [REVOS_REC_ACTION] = UINT64_C(0xd6c7ff42f18a7d85),
         [REVOS_REC_OUTCOME] = UINT64_C(0x96d65d3599382639),
         [REVOS_REC_THRESHOLD_CHANGE] = UINT64_C(0x8eff8eecd07d871a),
-        [REVOS_REC_DEAD_LETTER] = UINT64_C(0x67e02cfd6d24d222),
+        [REVOS_REC_DEAD_LETTER] = UINT64_C(0xb93164a3c18f1640), /* version 2 */
     };
     for (int t = 0; t < REVOS_REC__COUNT; t++)
         ck_assert_msg(revos_avro_fingerprint(codec, (revos_record_type)t) == want[t],
@@ -1034,6 +1065,7 @@ static Suite *avro_codec_suite(void)
     tcase_add_test(tc, test_threshold_change_round_trips);
     tcase_add_test(tc, test_dead_letter_bytes_with_nul_and_ff_round_trip);
     tcase_add_test(tc, test_dead_letter_with_null_key_and_payload_round_trips);
+    tcase_add_test(tc, test_dead_letter_fields_added_in_version_2_take_their_defaults);
     tcase_add_test(tc, test_bytes_carry_every_byte_value);
     tcase_add_test(tc, test_missing_nullable_field_decodes_as_null);
     tcase_add_test(tc, test_double_field_accepts_an_integer);

@@ -233,6 +233,31 @@ START_TEST(produce_on_a_handle_in_fatal_error_is_fatal)
 }
 END_TEST
 
+START_TEST(produce_gives_up_when_the_local_queue_stays_full)
+{
+    /* A broker that never answers and a queue of one record: the second
+     * record waits for room, but only as long as it was told to. */
+    rd_kafka_mock_broker_set_down(mock, 1);
+    const char *extra[] = {"-X", "queue.buffering.max.messages=1", NULL};
+    settings_with(extra);
+    revos_delivery_stats stats = {0};
+    rd_kafka_t *producer = NULL;
+    revos_err err = {{0}, {0}};
+    ck_assert_int_eq(revos_kafka_producer_new(&settings, NULL, &stats, &producer, &err), REVOS_OK);
+    ck_assert_int_eq(revos_kafka_produce_within(producer, TOPIC, "k", 1, "v1", 2, 300, &err), REVOS_OK);
+    int64_t t0 = mono_ms();
+    ck_assert_int_eq(revos_kafka_produce_within(producer, TOPIC, "k", 1, "v2", 2, 300, &err),
+                     REVOS_ERR_RETRY);
+    int64_t waited = mono_ms() - t0;
+    ck_assert_int_ge(waited, 250);
+    ck_assert_int_lt(waited, 5000);
+    ck_assert_ptr_nonnull(strstr(err.msg, "local queue still full after 300 ms"));
+    ck_assert_ptr_nonnull(strstr(err.msg, TOPIC));
+    rd_kafka_purge(producer, RD_KAFKA_PURGE_F_QUEUE);
+    rd_kafka_destroy(producer);
+}
+END_TEST
+
 /* ==== Error mapping ==== */
 
 START_TEST(kafka_error_of_null_is_ok)
@@ -466,6 +491,7 @@ static Suite *kafka_suite(void)
     tcase_add_test(producer, transactional_producer_is_ready_for_a_transaction_when_returned);
     tcase_add_test(producer, delivery_failure_is_counted_with_its_reason);
     tcase_add_test(producer, produce_on_a_handle_in_fatal_error_is_fatal);
+    tcase_add_test(producer, produce_gives_up_when_the_local_queue_stays_full);
     suite_add_tcase(s, producer);
 
     TCase *errors = tcase_create("errors");

@@ -115,6 +115,18 @@ START_TEST(readyz_answers_200_ready_once_set_ready)
 }
 END_TEST
 
+START_TEST(readyz_while_ready_shows_a_detail_other_than_ok)
+{
+    revos_ops_set_ready(ops, 1, "configuration version 2 refused; version 1 stays in force");
+    reply r = request("GET", "/readyz");
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_str_eq(r.body, "ready: configuration version 2 refused; version 1 stays in force");
+    revos_ops_set_ready(ops, 1, "ok");
+    r = request("GET", "/readyz");
+    ck_assert_str_eq(r.body, "ready");
+}
+END_TEST
+
 START_TEST(readyz_answers_503_with_the_new_reason_when_readiness_is_lost)
 {
     revos_ops_set_ready(ops, 1, NULL);
@@ -271,6 +283,7 @@ static Suite *ops_suite(void)
     tcase_add_test(endpoints, healthz_answers_200_ok);
     tcase_add_test(endpoints, readyz_answers_503_starting_before_the_worker_is_ready);
     tcase_add_test(endpoints, readyz_answers_200_ready_once_set_ready);
+    tcase_add_test(endpoints, readyz_while_ready_shows_a_detail_other_than_ok);
     tcase_add_test(endpoints, readyz_answers_503_with_the_new_reason_when_readiness_is_lost);
     tcase_add_test(endpoints, readiness_set_from_another_thread_is_served);
     tcase_add_test(endpoints, metrics_serves_the_registry_as_prometheus_text);

@@ -619,6 +619,44 @@ START_TEST(test_id_with_embedded_nul_is_rejected)
 }
 END_TEST
 
+/* ==== The "signals" config section ==== */
+
+static revos_status rules_check(const char *config_json, revos_err *err)
+{
+    json_error_t jerr;
+    json_t *config = json_loads(config_json, 0, &jerr);
+    ck_assert_msg(config != NULL, "bad test JSON: %s", jerr.text);
+    revos_status st = revos_norm_rules_check(config, err);
+    json_decref(config);
+    return st;
+}
+
+START_TEST(test_shipped_signals_rules_pass_the_check)
+{
+    revos_err err = {{0}, {0}};
+    ck_assert_int_eq(rules_check("{\"signals\": {\"doc\": \"x\", \"nps_warning_max\": 6,"
+                                 " \"ticket_warning_priorities\": [\"high\", \"urgent\"],"
+                                 " \"evidence_max_quote\": 120}}", &err), REVOS_OK);
+    ck_assert_int_eq(rules_check("{}", &err), REVOS_OK);
+}
+END_TEST
+
+START_TEST(test_signals_rules_out_of_range_or_mistyped_are_refused_by_key)
+{
+    revos_err err = {{0}, {0}};
+    ck_assert_int_eq(rules_check("{\"signals\": {\"nps_warning_max\": 60}}", &err), REVOS_ERR_INPUT);
+    ck_assert_str_eq(err.msg, "signals.nps_warning_max: expected a number in 0..10");
+    ck_assert_int_eq(rules_check("{\"signals\": {\"evidence_max_quote\": \"120\"}}", &err),
+                     REVOS_ERR_INPUT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "signals.evidence_max_quote"));
+    ck_assert_int_eq(rules_check("{\"signals\": {\"ticket_warning_priorities\": [1]}}", &err),
+                     REVOS_ERR_INPUT);
+    ck_assert_str_eq(err.msg, "signals.ticket_warning_priorities[0]: expected a priority name");
+    ck_assert_int_eq(rules_check("{\"signals\": {\"nps_warn_max\": 6}}", &err), REVOS_ERR_INPUT);
+    ck_assert_str_eq(err.msg, "signals.nps_warn_max: unknown key");
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *su = suite_create("normalize_signals");
@@ -661,6 +699,10 @@ static Suite *suite(void)
     tcase_add_test(tv, test_nps_score_above_ten_is_rejected);
     tcase_add_test(tv, test_id_with_embedded_nul_is_rejected);
     suite_add_tcase(su, tv);
+    TCase *tr = tcase_create("rules_check");
+    tcase_add_test(tr, test_shipped_signals_rules_pass_the_check);
+    tcase_add_test(tr, test_signals_rules_out_of_range_or_mistyped_are_refused_by_key);
+    suite_add_tcase(su, tr);
     return su;
 }
 

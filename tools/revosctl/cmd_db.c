@@ -4,8 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ingest/ingest_worker.h"
+#include "normalize/signals.h"
+#include "outcome/outcome_worker.h"
 #include "pg/pg.h"
 #include "revosctl.h"
+#include "route/decide.h"
+#include "score/score_worker.h"
 
 PGconn *revosctl_connect(const revos_settings *s)
 {
@@ -77,6 +82,31 @@ static json_t *load_config_dir(const char *dir)
     return doc;
 }
 
+/* The workers' own checks, each over the whole document: what one would
+ * refuse at run time is refused here, before anything is stored. */
+static const struct {
+    const char *worker;
+    revos_status (*check)(const json_t *config, revos_err *err);
+} config_checks[] = {
+    {"revos-ingest", revos_ingest_config_check},
+    {"revos-normalize", revos_norm_rules_check},
+    {"revos-score", revos_score_config_check},
+    {"revos-route", revos_route_config_check},
+    {"revos-outcome", revos_outcome_config_check},
+};
+
+int revosctl_config_check(const json_t *doc, char *msg, size_t msg_len)
+{
+    for (size_t i = 0; i < sizeof config_checks / sizeof config_checks[0]; i++) {
+        revos_err err = {{0}, {0}};
+        if (config_checks[i].check(doc, &err) != REVOS_OK) {
+            snprintf(msg, msg_len, "%s (checked as %s)", err.msg, config_checks[i].worker);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int cmd_config_apply(const revos_settings *s)
 {
     const char *dir = revos_settings_get(s, "REVOS_CONFIG_DIR", "config");
@@ -90,6 +120,12 @@ int cmd_config_apply(const revos_settings *s)
             json_decref(doc);
             return 1;
         }
+    }
+    char refused[768];
+    if (revosctl_config_check(doc, refused, sizeof refused) != 0) {
+        fprintf(stderr, "revosctl: configuration refused, nothing stored: %s\n", refused);
+        json_decref(doc);
+        return 1;
     }
     PGconn *conn = revosctl_connect(s);
     if (conn == NULL) {

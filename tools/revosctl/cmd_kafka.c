@@ -19,21 +19,36 @@ int cmd_topics_create(const revos_settings *s)
         fprintf(stderr, "revosctl: %s\n", err.msg);
         return 1;
     }
+    /* Raw topics receive the sources' own payloads, which may need other
+     * settings (larger messages, log-append timestamps for backfills):
+     * --raw-topic-config name=value,... applies to them only. */
     char names[32][256];
-    const char *ptrs[32];
-    size_t n = 0;
+    const char *raw[32], *layers[32];
+    size_t n = 0, n_raw = 0, n_layers = 0;
     for (; revos_topic_suffixes[n] != NULL && n < 32; n++) {
         revos_settings_topic(s, revos_topic_suffixes[n], names[n], sizeof names[n]);
-        ptrs[n] = names[n];
+        if (strncmp(revos_topic_suffixes[n], "raw.", 4) == 0)
+            raw[n_raw++] = names[n];
+        else
+            layers[n_layers++] = names[n];
     }
-    int partitions = (int)revos_settings_get_long(s, "REVOS_PARTITIONS", 4);
-    int replication = (int)revos_settings_get_long(s, "REVOS_REPLICATION", 1);
+    long partitions, replication;
+    if (revos_settings_get_bounded(s, "REVOS_PARTITIONS", 4, 1, 100000, &partitions, &err) != REVOS_OK ||
+        revos_settings_get_bounded(s, "REVOS_REPLICATION", 1, 1, 32767, &replication, &err) != REVOS_OK) {
+        fprintf(stderr, "revosctl: %s\n", err.msg);
+        rd_kafka_destroy(rk);
+        return 2;
+    }
+    const char *raw_config = revos_settings_get(s, "REVOS_RAW_TOPIC_CONFIG", NULL);
     int code = 0;
-    if (revos_kafka_create_topics(rk, ptrs, n, partitions, replication, &err) != REVOS_OK) {
+    if (revos_kafka_create_topics(rk, raw, n_raw, (int)partitions, (int)replication, raw_config,
+                                  &err) != REVOS_OK ||
+        revos_kafka_create_topics(rk, layers, n_layers, (int)partitions, (int)replication, NULL,
+                                  &err) != REVOS_OK) {
         fprintf(stderr, "revosctl: %s\n", err.msg);
         code = 1;
     } else {
-        printf("%zu topics present (%d partitions each when created)\n", n, partitions);
+        printf("%zu topics present (%ld partitions each when created)\n", n, partitions);
     }
     rd_kafka_destroy(rk);
     return code;

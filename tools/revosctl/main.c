@@ -2,7 +2,7 @@
  *
  *   revosctl migrate
  *   revosctl config apply [--config-dir DIR]
- *   revosctl topics create [--partitions N] [--replication N]
+ *   revosctl topics create [--partitions N] [--replication N] [--raw-topic-config K=V,...]
  *   revosctl explain ACCOUNT [--json]
  *   revosctl ack PAGE_ID [--actor WHO]
  *   revosctl outcome PLAY_ID --result R [--note TEXT] [--actor WHO]
@@ -22,7 +22,7 @@ static int usage(void)
     fprintf(stderr,
             "usage: revosctl migrate\n"
             "       revosctl config apply [--config-dir DIR]\n"
-            "       revosctl topics create [--partitions N] [--replication N]\n"
+            "       revosctl topics create [--partitions N] [--replication N] [--raw-topic-config K=V,...]\n"
             "       revosctl explain ACCOUNT [--json]\n"
             "       revosctl ack PAGE_ID [--actor WHO]\n"
             "       revosctl outcome PLAY_ID --result renewed|churned|expanded|lost|reassigned|blocked\n"
@@ -31,11 +31,22 @@ static int usage(void)
     return 2;
 }
 
+/* Every --flag revosctl understands; anything else is refused, so a typo
+ * (--partition 8) is an error rather than a silent default. */
+static const char *const known_flags[] = {
+    "REVOS_KAFKA_BROKERS", "REVOS_PG_DSN", "REVOS_SCHEMA_REGISTRY_URL", "REVOS_TOPIC_PREFIX",
+    "REVOS_CONFIG_DIR", "REVOS_LOG_LEVEL", "REVOS_PARTITIONS", "REVOS_REPLICATION",
+    "REVOS_RAW_TOPIC_CONFIG", "REVOS_JSON", "REVOS_ACTOR", "REVOS_RESULT", "REVOS_NOTE",
+    "REVOS_AVRO", "REVOS_KEY", "REVOS_KEY_FIELD", "REVOS_RATE", "REVOS_MAX", "REVOS_TIMEOUT_MS",
+    "REVOS_HELP", NULL,
+};
+
 int main(int argc, char **argv)
 {
     revos_settings s;
     revos_err err = {{0}, {0}};
-    if (revos_settings_parse(&s, argc, argv, &err) != REVOS_OK) {
+    if (revos_settings_parse(&s, argc, argv, &err) != REVOS_OK ||
+        revos_settings_check_flags(&s, known_flags, &err) != REVOS_OK) {
         fprintf(stderr, "revosctl: %s\n", err.msg);
         revos_settings_free(&s);
         return 2;

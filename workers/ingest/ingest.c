@@ -6,13 +6,18 @@
  *   unknown_source  no parser for meta->source
  *   oversized       len above mapping max_raw_bytes (before any parsing)
  *   decode          not JSON, truncated JSON, duplicate keys
- *   validation      JSON of the wrong shape (the parser says where) */
+ *   validation      JSON of the wrong shape (the parser says where)
+ * and then, by the worker with the wall clock, revos_ingest_check_times:
+ *   validation      an event time before 2000 or too far in the future */
 #include "ingest/ingest.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ingest/mapping.h"
 #include "ingest/sources.h"
+#include "ingest/timeparse.h"
 
 typedef struct source_entry {
     const char *name;
@@ -92,4 +97,40 @@ revos_status revos_ingest_parse(const json_t *mapping, const revos_raw_meta *met
     json_decref(out);
     json_decref(root);
     return st;
+}
+
+/* "2068-03-01" or, outside the calendar, the number itself. */
+static void describe_time(int64_t ms, char *out, size_t outlen)
+{
+    char date[11];
+    if (revos_ingest_time_format_date(ms, date) == 0)
+        snprintf(out, outlen, "%s (%" PRId64 " ms)", date, ms);
+    else
+        snprintf(out, outlen, "%" PRId64 " ms", ms);
+}
+
+revos_status revos_ingest_check_times(const json_t *events, int64_t now_ms, int64_t max_future_ms,
+                                      revos_err *err)
+{
+    size_t i;
+    const json_t *event;
+    json_array_foreach(events, i, event) {
+        const json_t *at = json_object_get(event, "occurred_at");
+        if (!json_is_integer(at))
+            continue; /* the schema check on emit refuses it */
+        int64_t ms = (int64_t)json_integer_value(at);
+        char when[64];
+        describe_time(ms, when, sizeof when);
+        const char *id = json_string_value(json_object_get(event, "event_id"));
+        if (ms < REVOS_INGEST_MIN_EVENT_MS)
+            return revos_reject(err, "validation",
+                                "event %.128s: event time %s is before 2000-01-01, not plausible",
+                                id ? id : "?", when);
+        if (ms > now_ms + max_future_ms)
+            return revos_reject(err, "validation",
+                                "event %.128s: event time %s is more than %" PRId64
+                                " s ahead of the wall clock (REVOS_MAX_FUTURE_SKEW)",
+                                id ? id : "?", when, max_future_ms / 1000);
+    }
+    return REVOS_OK;
 }

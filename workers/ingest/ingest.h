@@ -33,4 +33,23 @@ revos_status revos_ingest_parse(const json_t *mapping, const revos_raw_meta *met
                                 const char *payload, size_t len, json_t *events,
                                 int *ignored, revos_err *err);
 
+/* Event times must be plausible: on or after REVOS_INGEST_MIN_EVENT_MS
+ * (2000-01-01T00:00:00Z, before any source revos reads existed) and at most
+ * max_future_ms after now_ms (the wall clock, passed in so this stays pure).
+ * A sender's seconds-for-milliseconds mistake, or a year-99999 value read as
+ * milliseconds (2068), would otherwise become an account's "today" and
+ * poison its scores. REVOS_ERR_INPUT ("validation") naming the event time
+ * and the bound it broke, for the first event of events outside them. */
+#define REVOS_INGEST_MIN_EVENT_MS INT64_C(946684800000)
+#define REVOS_INGEST_DEFAULT_FUTURE_SKEW_S 3600 /* REVOS_MAX_FUTURE_SKEW */
+
+revos_status revos_ingest_check_times(const json_t *events, int64_t now_ms, int64_t max_future_ms,
+                                      revos_err *err);
+
+/* The worker's state: REVOS_MAX_FUTURE_SKEW (seconds, 0..31536000, default
+ * 3600), refused at start-up when malformed. */
+typedef struct revos_ingest_state {
+    int64_t max_future_ms;
+} revos_ingest_state;
+
 #endif

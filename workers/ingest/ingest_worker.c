@@ -6,9 +6,49 @@
  * events stay ordered on one partition. */
 #include "ingest/ingest_worker.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include "ingest/ingest.h"
+#include "ingest/mapping.h"
+
+static int64_t wall_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+revos_status revos_ingest_init(void **state, const revos_settings *settings, revos_err *err)
+{
+    long skew;
+    revos_status st = revos_settings_get_bounded(settings, "REVOS_MAX_FUTURE_SKEW",
+                                                 REVOS_INGEST_DEFAULT_FUTURE_SKEW_S, 0,
+                                                 365L * 86400, &skew, err);
+    if (st != REVOS_OK)
+        return st;
+    revos_ingest_state *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return revos_fail(err, REVOS_ERR_FATAL, "out of memory");
+    s->max_future_ms = (int64_t)skew * 1000;
+    *state = s;
+    return REVOS_OK;
+}
+
+revos_status revos_ingest_config_check(const json_t *config, revos_err *err)
+{
+    const json_t *mapping = json_object_get(config, "mapping");
+    if (mapping != NULL && !json_is_object(mapping))
+        return revos_reject(err, "config", "mapping: expected an object");
+    revos_status st = revos_ingest_mapping_check(mapping, err);
+    return st == REVOS_OK ? REVOS_OK : REVOS_ERR_INPUT; /* the message names mapping.<key> */
+}
+
+void revos_ingest_fini(void *state)
+{
+    free(state);
+}
 
 static const char *partition_key(const json_t *event)
 {
@@ -27,7 +67,10 @@ static const char *partition_key(const json_t *event)
 revos_status revos_ingest_process(void *state, revos_batch *batch, revos_msg *msgs, size_t n,
                                   revos_err *err)
 {
-    (void)state;
+    const revos_ingest_state *self = state;
+    int64_t max_future_ms = self != NULL ? self->max_future_ms
+                                         : (int64_t)REVOS_INGEST_DEFAULT_FUTURE_SKEW_S * 1000;
+    int64_t now = wall_ms();
     const json_t *mapping = json_object_get(revos_batch_config(batch), "mapping");
     for (size_t i = 0; i < n; i++) {
         revos_msg *msg = &msgs[i];
@@ -45,6 +88,8 @@ revos_status revos_ingest_process(void *state, revos_batch *batch, revos_msg *ms
         else
             st = revos_ingest_parse(mapping, &meta, (const char *)msg->payload, msg->len, events,
                                     &ignored, &why);
+        if (st == REVOS_OK)
+            st = revos_ingest_check_times(events, now, max_future_ms, &why);
         if (st == REVOS_ERR_INPUT) {
             revos_batch_reject(batch, msg, &why);
             json_decref(events);

@@ -10,7 +10,10 @@ int main(int argc, char **argv)
         .default_http_port = 9411,
         .n_inputs = 1,
         .inputs = {{"raw.*", REVOS_INPUT_RAW}},
+        .init = revos_ingest_init,
         .process = revos_ingest_process,
+        .check_config = revos_ingest_config_check,
+        .fini = revos_ingest_fini,
     };
     return revos_worker_run(&def, argc, argv);
 }

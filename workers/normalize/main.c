@@ -1,6 +1,7 @@
 /* revos-normalize: SourceEvents on revos.events -> Signals on revos.signals,
  * every source's ids resolved to one account (unknown accounts parked). */
 #include "normalize/normalize_worker.h"
+#include "normalize/signals.h"
 
 int main(int argc, char **argv)
 {
@@ -14,6 +15,7 @@ int main(int argc, char **argv)
         .process = revos_normalize_process,
         .tick = revos_normalize_tick,
         .tick_ms = 60000,
+        .check_config = revos_norm_rules_check,
         .fini = revos_normalize_fini,
     };
     return revos_worker_run(&def, argc, argv);

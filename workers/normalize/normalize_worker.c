@@ -620,9 +620,14 @@ revos_status revos_normalize_init(void **state, const revos_settings *settings, 
     normalize_state *ns = calloc(1, sizeof *ns);
     if (ns == NULL)
         return oom(err, "at start-up");
-    ns->sweep_limit = revos_settings_get_long(settings, "REVOS_NORMALIZE_SWEEP_LIMIT", 500);
-    if (ns->sweep_limit < 0)
-        ns->sweep_limit = 0;
+    long limit;
+    revos_status st = revos_settings_get_bounded(settings, "REVOS_NORMALIZE_SWEEP_LIMIT", 500, 0,
+                                                 100000, &limit, err);
+    if (st != REVOS_OK) {
+        free(ns);
+        return st;
+    }
+    ns->sweep_limit = limit;
     *state = ns;
     return REVOS_OK;
 }

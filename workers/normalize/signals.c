@@ -255,6 +255,43 @@ static size_t rule_quote_max(const json_t *rules)
     return 120;
 }
 
+revos_status revos_norm_rules_check(const json_t *config, revos_err *err)
+{
+    const json_t *rules = json_object_get(config, "signals");
+    if (rules == NULL)
+        return REVOS_OK;
+    if (!json_is_object(rules))
+        return revos_reject(err, "config", "signals: expected an object");
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *)rules, key, v) {
+        if (strcmp(key, "doc") == 0 || key[0] == '_')
+            continue;
+        if (strcmp(key, "nps_warning_max") == 0) {
+            if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 10)
+                return revos_reject(err, "config", "signals.nps_warning_max: expected a number in 0..10");
+        } else if (strcmp(key, "evidence_max_quote") == 0) {
+            if (!json_is_integer(v) || json_integer_value(v) < 8 || json_integer_value(v) > 4096)
+                return revos_reject(err, "config",
+                                    "signals.evidence_max_quote: expected an integer in 8..4096");
+        } else if (strcmp(key, "ticket_warning_priorities") == 0) {
+            size_t i;
+            const json_t *p;
+            if (!json_is_array(v))
+                return revos_reject(err, "config",
+                                    "signals.ticket_warning_priorities: expected an array of priorities");
+            json_array_foreach(v, i, p) {
+                if (!json_is_string(p))
+                    return revos_reject(err, "config",
+                                        "signals.ticket_warning_priorities[%zu]: expected a priority name", i);
+            }
+        } else {
+            return revos_reject(err, "config", "signals.%.64s: unknown key", key);
+        }
+    }
+    return REVOS_OK;
+}
+
 /* ==== Validation ==== */
 
 static int strings_clean(const json_t *map)

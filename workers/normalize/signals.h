@@ -49,6 +49,13 @@ int revos_norm_kind_identity_only(const char *kind);
  * Errors: REVOS_ERR_INPUT with err->cls "validation". */
 revos_status revos_norm_validate(const json_t *event, revos_err *err);
 
+/* Checks the whole configuration's "signals" section (absent: every
+ * default) where the mapping would silently fall back to a default:
+ * nps_warning_max a number in 0..10, ticket_warning_priorities an array of
+ * strings, evidence_max_quote an integer in 8..4096, no unknown keys (doc
+ * and "_..." are commentary). Errors: REVOS_ERR_INPUT naming the key. */
+revos_status revos_norm_rules_check(const json_t *config, revos_err *err);
+
 /* Maps a valid event (revos_norm_validate) of account account_id. Appends
  * the Signal objects to signals (a JSON array, in order) and sets *outcome to
  * a new Outcome object, or NULL when the event closes no renewal. Identity-only

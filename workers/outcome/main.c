@@ -14,6 +14,7 @@ int main(int argc, char **argv)
         .process = revos_outcome_process,
         .tick = revos_outcome_tick,
         .tick_ms = 1000,
+        .check_config = revos_outcome_config_check,
         .fini = revos_outcome_fini,
     };
     return revos_worker_run(&def, argc, argv);

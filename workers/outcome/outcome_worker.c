@@ -3,6 +3,7 @@
 #include "outcome/outcome_worker.h"
 
 #include "outcome/outcome_apply.h"
+#include "outcome/tuning.h"
 
 static revos_status batch_emit(void *ctx, const char *topic_suffix, const char *key,
                                revos_record_type type, const json_t *record, revos_err *err)
@@ -18,6 +19,14 @@ static void batch_reject(void *ctx, const revos_msg *msg, const revos_err *why)
 static void batch_count(void *ctx, const char *metric, const char *help, int64_t n)
 {
     revos_batch_count(ctx, metric, help, n);
+}
+
+revos_status revos_outcome_config_check(const json_t *config, revos_err *err)
+{
+    char msg[256];
+    if (revos_tuning_rule_check(json_object_get(config, "outcomes"), msg, sizeof msg) != 0)
+        return revos_reject(err, "config", "%s", msg);
+    return REVOS_OK;
 }
 
 revos_status revos_outcome_init(void **state, const revos_settings *settings, revos_err *err)

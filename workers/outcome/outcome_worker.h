@@ -12,6 +12,9 @@
 #include "outcome/outcome_validate.h"
 #include "worker/worker.h"
 
+/* The "outcomes" section through revos_tuning_rule_check. */
+revos_status revos_outcome_config_check(const json_t *config, revos_err *err);
+
 revos_status revos_outcome_init(void **state, const revos_settings *settings, revos_err *err);
 revos_status revos_outcome_process(void *state, revos_batch *batch, revos_msg *msgs, size_t n,
                                    revos_err *err);

@@ -41,6 +41,69 @@ void revos_tuning_rule_load(const json_t *outcomes, revos_tuning_rule *rule)
     }
 }
 
+int revos_tuning_rule_check(const json_t *outcomes, char *msg, size_t msg_len)
+{
+    static const struct {
+        const char *key;
+        double lo, hi;
+    } ranges[] = {{"min_outcomes", 1, 1e9}, {"gain", 0, 100}, {"target_save_rate", 0, 1},
+                  {"round_to", 1e-6, 100}, {"max_shift", 0, 100}};
+    if (outcomes == NULL || !json_is_object(outcomes)) {
+        snprintf(msg, msg_len, "outcomes: expected an object");
+        return -1;
+    }
+    const json_t *t = json_object_get(outcomes, "tuning");
+    if (t == NULL)
+        return 0; /* every default */
+    if (!json_is_object(t)) {
+        snprintf(msg, msg_len, "outcomes.tuning: expected an object");
+        return -1;
+    }
+    const char *key;
+    const json_t *value;
+    json_object_foreach((json_t *)t, key, value) {
+        if (strcmp(key, "score_kind") == 0) {
+            const char *kind = json_string_value(value);
+            if (kind == NULL || kind[0] == '\0' || strlen(kind) >= sizeof ((revos_tuning_rule *)0)->score_kind) {
+                snprintf(msg, msg_len, "outcomes.tuning.score_kind: expected a score kind name");
+                return -1;
+            }
+            continue;
+        }
+        if (strcmp(key, "bands") == 0) {
+            size_t i;
+            const json_t *band;
+            if (!json_is_array(value) || json_array_size(value) > 8) {
+                snprintf(msg, msg_len, "outcomes.tuning.bands: expected at most 8 tier names");
+                return -1;
+            }
+            json_array_foreach(value, i, band) {
+                if (!json_is_string(band)) {
+                    snprintf(msg, msg_len, "outcomes.tuning.bands[%zu]: expected a tier name", i);
+                    return -1;
+                }
+            }
+            continue;
+        }
+        size_t r = 0;
+        while (r < sizeof ranges / sizeof ranges[0] && strcmp(ranges[r].key, key) != 0)
+            r++;
+        if (r == sizeof ranges / sizeof ranges[0]) {
+            if (strcmp(key, "rule") == 0 || strcmp(key, "doc") == 0 || key[0] == '_')
+                continue; /* commentary */
+            snprintf(msg, msg_len, "outcomes.tuning.%s: unknown key", key);
+            return -1;
+        }
+        double v = json_is_number(value) ? json_number_value(value) : NAN;
+        if (!isfinite(v) || v < ranges[r].lo || v > ranges[r].hi) {
+            snprintf(msg, msg_len, "outcomes.tuning.%s: expected a number in %g..%g", key,
+                     ranges[r].lo, ranges[r].hi);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int revos_tuning_is_band(const revos_tuning_rule *rule, const char *band)
 {
     for (size_t i = 0; band != NULL && i < rule->n_bands; i++)

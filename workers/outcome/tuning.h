@@ -44,6 +44,14 @@ typedef struct revos_tuning_rule {
  * NULL. Band names are borrowed from outcomes (keep it alive). */
 void revos_tuning_rule_load(const json_t *outcomes, revos_tuning_rule *rule);
 
+/* Checks the "outcomes" config section strictly, where
+ * revos_tuning_rule_load would fall back to a default: every key of
+ * "tuning" known, each number finite and in its range (min_outcomes
+ * 1..1e9, gain 0..100, target_save_rate 0..1, round_to 1e-6..100,
+ * max_shift 0..100), score_kind a string under 32 characters, bands at most
+ * 8 strings. Returns 0, or -1 with the key and the problem in msg. */
+int revos_tuning_rule_check(const json_t *outcomes, char *msg, size_t msg_len);
+
 /* 1 if band is one of the rule's tuned bands. */
 int revos_tuning_is_band(const revos_tuning_rule *rule, const char *band);
 

@@ -1,5 +1,6 @@
 /* revos-route: ScoreUpdates -> decisions (plays, pages, escalations) on
  * revos.actions; pages owners and escalates unacknowledged pages. */
+#include "route/decide.h"
 #include "route/route_worker.h"
 
 int main(int argc, char **argv)
@@ -14,6 +15,7 @@ int main(int argc, char **argv)
         .process = revos_route_process,
         .tick = revos_route_tick,
         .tick_ms = 1000,
+        .check_config = revos_route_config_check,
         .fini = revos_route_fini,
     };
     return revos_worker_run(&def, argc, argv);

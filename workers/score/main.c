@@ -13,6 +13,7 @@ int main(int argc, char **argv)
         .init = revos_score_init,
         .process = revos_score_process,
         .on_revoke = revos_score_on_revoke,
+        .check_config = revos_score_config_check,
         .fini = revos_score_fini,
     };
     return revos_worker_run(&def, argc, argv);

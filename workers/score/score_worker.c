@@ -36,6 +36,14 @@ revos_status revos_score_init(void **state, const revos_settings *settings, revo
     return REVOS_OK;
 }
 
+revos_status revos_score_config_check(const json_t *config, revos_err *err)
+{
+    revos_score_rules *rules = NULL;
+    revos_status st = revos_score_rules_load(json_object_get(config, "scoring"), &rules, err);
+    revos_score_rules_free(rules);
+    return st == REVOS_OK ? REVOS_OK : REVOS_ERR_INPUT; /* the message names scoring.<key> */
+}
+
 void revos_score_on_revoke(void *state, const char *topic, int32_t partition)
 {
     /* Nothing cached per partition: every batch reads its accounts' state

@@ -18,6 +18,9 @@
 
 #include "worker/worker.h"
 
+/* The "scoring" section through the rules loader (revos_score_rules_load). */
+revos_status revos_score_config_check(const json_t *config, revos_err *err);
+
 revos_status revos_score_init(void **state, const revos_settings *settings, revos_err *err);
 revos_status revos_score_process(void *state, revos_batch *batch, revos_msg *msgs, size_t n,
                                  revos_err *err);

@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""Specification of checks.py itself: a check over no records fails, and a
+check fails by raising CheckFailed, so `python3 -O` (which strips `assert`)
+cannot turn a failure into a pass. Run as a unit test (no stack needed)."""
+import json
+import os
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import checks  # noqa: E402
+
+failures = []
+
+
+def expect_failure(name, fn, *args):
+    try:
+        fn(*args)
+    except checks.CheckFailed:
+        return
+    failures.append(f"{name}: passed, should have failed")
+
+
+def expect_pass(name, fn, *args):
+    try:
+        fn(*args)
+    except checks.CheckFailed as e:
+        failures.append(f"{name}: failed: {e}")
+
+
+work = tempfile.mkdtemp()
+missing = os.path.join(work, "missing.jsonl")
+empty = os.path.join(work, "empty.jsonl")
+open(empty, "w").close()
+pages = os.path.join(work, "pages.jsonl")
+with open(pages, "w") as f:
+    for pid in ("p1", "p2"):
+        f.write(json.dumps({"page_id": pid, "valid": True, "body": {}}) + "\n")
+doubled = os.path.join(work, "doubled.jsonl")
+with open(doubled, "w") as f:
+    for pid in ("p1", "p1"):
+        f.write(json.dumps({"page_id": pid, "valid": True, "body": {}}) + "\n")
+sent = os.path.join(work, "sent.txt")
+with open(sent, "w") as f:
+    f.write("p1\np2\n")
+no_sent = os.path.join(work, "no_sent.txt")
+open(no_sent, "w").close()
+
+expect_failure("no_duplicate_pages on a missing file", checks.no_duplicate_pages, missing)
+expect_failure("no_duplicate_pages on an empty file", checks.no_duplicate_pages, empty)
+expect_failure("no_duplicate_pages on a doubled page", checks.no_duplicate_pages, doubled)
+expect_pass("no_duplicate_pages on distinct pages", checks.no_duplicate_pages, pages)
+expect_failure("pages_delivered_once with nothing sent or received", checks.pages_delivered_once, empty, no_sent)
+expect_failure("pages_delivered_once with a page never received", checks.pages_delivered_once, empty, sent)
+expect_failure("pages_delivered_once with a page received twice", checks.pages_delivered_once, doubled, sent)
+expect_pass("pages_delivered_once with each sent page once", checks.pages_delivered_once, pages, sent)
+expect_failure("count_at_least on an empty file", checks.count_at_least, empty, "1")
+expect_failure("dead_letters on an empty file", checks.dead_letters, empty, "revos.")
+expect_failure("large_dead_letters on an empty file", checks.large_dead_letters, empty, "revos.raw.segment", "5")
+expect_failure("thresholds on an empty file", checks.thresholds, empty)
+expect_failure("same_scores on empty files", checks.same_scores, empty, empty)
+
+if failures:
+    print("\n".join(failures), file=sys.stderr)
+    sys.exit(1)
+print("checks.py: every check fails on empty input and raises explicitly")
