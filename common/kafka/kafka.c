@@ -499,6 +499,92 @@ static void report_changes(const revos_topic_spec *spec, const rd_kafka_ConfigRe
     }
 }
 
+/* DescribeConfigs of resources. A topic created a moment ago may not be
+ * known to the broker answering yet (UNKNOWN_TOPIC_OR_PART): asked again
+ * for up to 5 s. The timeout is 10 s: a broker answers in milliseconds,
+ * librdkafka's mock cluster (no admin API) never does. */
+static rd_kafka_event_t *describe_configs(rd_kafka_t *rk, rd_kafka_queue_t *queue,
+                                          rd_kafka_ConfigResource_t **resources, size_t n, revos_err *err)
+{
+    for (int attempt = 0;; attempt++) {
+        rd_kafka_AdminOptions_t *options = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+        admin_timeout(options, 10000);
+        rd_kafka_DescribeConfigs(rk, resources, n, options, queue);
+        rd_kafka_AdminOptions_destroy(options);
+        rd_kafka_event_t *event = admin_wait(queue, "describe topic configs", err);
+        if (event == NULL || rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR || attempt >= 10)
+            return event;
+        size_t count = 0;
+        const rd_kafka_ConfigResource_t **described =
+            rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(event), &count);
+        int unknown = 0;
+        for (size_t r = 0; r < count; r++)
+            unknown |= rd_kafka_ConfigResource_error(described[r]) == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+        if (!unknown)
+            return event;
+        rd_kafka_event_destroy(event);
+        struct timespec pause = {0, 500 * 1000000L};
+        nanosleep(&pause, NULL);
+    }
+}
+
+/* 1 when every config of spec has its value in described. */
+static int conforms(const revos_topic_spec *spec, const rd_kafka_ConfigResource_t *described)
+{
+    size_t n = 0;
+    const rd_kafka_ConfigEntry_t **entries = rd_kafka_ConfigResource_configs(described, &n);
+    for (size_t c = 0; c < spec->n_configs; c++)
+        if (value_differs(entry_find(entries, n, spec->configs[c].name), spec->configs[c].value))
+            return 0;
+    return 1;
+}
+
+/* An accepted AlterConfigs reaches the broker's answers to DescribeConfigs
+ * a moment later (KRaft applies it from the metadata log): waits, up to
+ * 5 s, until the altered topics show their new configs, so that a
+ * successful `topics create` means the policy is in force. */
+static revos_status wait_applied(rd_kafka_t *rk, rd_kafka_queue_t *queue, const revos_topic_spec **specs,
+                                 size_t n, revos_err *err)
+{
+    rd_kafka_ConfigResource_t **resources = calloc(n, sizeof *resources);
+    if (resources == NULL)
+        return revos_fail(err, REVOS_ERR_FATAL, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        resources[i] = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, specs[i]->name);
+    revos_status st = REVOS_ERR_RETRY;
+    const char *lagging = specs[0]->name;
+    for (int attempt = 0; attempt < 20 && st != REVOS_OK; attempt++) {
+        if (attempt > 0) {
+            struct timespec pause = {0, 250 * 1000000L};
+            nanosleep(&pause, NULL);
+        }
+        rd_kafka_event_t *event = describe_configs(rk, queue, resources, n, err);
+        if (event == NULL)
+            break;
+        size_t count = 0;
+        const rd_kafka_ConfigResource_t **described =
+            rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(event), &count);
+        int all = rd_kafka_event_error(event) == RD_KAFKA_RESP_ERR_NO_ERROR && count == n;
+        for (size_t r = 0; r < count && all; r++)
+            for (size_t i = 0; i < n; i++)
+                if (strcmp(specs[i]->name, rd_kafka_ConfigResource_name(described[r])) == 0 &&
+                    !conforms(specs[i], described[r])) {
+                    all = 0;
+                    lagging = specs[i]->name;
+                }
+        rd_kafka_event_destroy(event);
+        if (all)
+            st = REVOS_OK;
+    }
+    if (st != REVOS_OK)
+        revos_fail(err, REVOS_ERR_RETRY, "topic %s: the broker accepted its new configs but does "
+                   "not show them after 5 s", lagging);
+    for (size_t i = 0; i < n; i++)
+        rd_kafka_ConfigResource_destroy(resources[i]);
+    free(resources);
+    return st;
+}
+
 /* Step 2: describe the existing topics, alter those that drifted. */
 static revos_status ensure_existing(rd_kafka_t *rk, rd_kafka_queue_t *queue, const revos_topic_spec *specs,
                                     size_t n, const int *existing, revos_topic_report_fn report,
@@ -511,9 +597,11 @@ static revos_status ensure_existing(rd_kafka_t *rk, rd_kafka_queue_t *queue, con
         return REVOS_OK;
     rd_kafka_ConfigResource_t **wanted = calloc(k, sizeof *wanted);
     rd_kafka_ConfigResource_t **alter = calloc(k, sizeof *alter);
-    if (wanted == NULL || alter == NULL) {
+    const revos_topic_spec **altered_specs = calloc(k, sizeof *altered_specs);
+    if (wanted == NULL || alter == NULL || altered_specs == NULL) {
         free(wanted);
         free(alter);
+        free(altered_specs);
         return revos_fail(err, REVOS_ERR_FATAL, "out of memory");
     }
     size_t w = 0, a = 0;
@@ -521,13 +609,8 @@ static revos_status ensure_existing(rd_kafka_t *rk, rd_kafka_queue_t *queue, con
         if (existing[i])
             wanted[w++] = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, specs[i].name);
     revos_status st = REVOS_OK;
-    /* 10 s: a broker answers in milliseconds; librdkafka's mock cluster
-     * (no admin API) never does, and "configs not checked" is its answer */
-    rd_kafka_AdminOptions_t *options = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
-    admin_timeout(options, 10000);
-    rd_kafka_DescribeConfigs(rk, wanted, w, options, queue);
-    rd_kafka_AdminOptions_destroy(options);
-    rd_kafka_event_t *event = admin_wait(queue, "describe topic configs", err);
+    rd_kafka_AdminOptions_t *options;
+    rd_kafka_event_t *event = describe_configs(rk, queue, wanted, w, err);
     rd_kafka_resp_err_t e = event != NULL ? rd_kafka_event_error(event) : RD_KAFKA_RESP_ERR__TIMED_OUT;
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
         if (admin_unsupported(e)) {
@@ -567,7 +650,7 @@ static revos_status ensure_existing(rd_kafka_t *rk, rd_kafka_queue_t *queue, con
             if (st == REVOS_OK && changed) {
                 if (report != NULL)
                     report_changes(spec, described[r], report, ctx);
-                a++;
+                altered_specs[a++] = spec;
             } else if (st == REVOS_OK && report != NULL) {
                 report(ctx, name, "unchanged", NULL, NULL, NULL);
             }
@@ -597,6 +680,8 @@ static revos_status ensure_existing(rd_kafka_t *rk, rd_kafka_queue_t *queue, con
         }
         if (event != NULL)
             rd_kafka_event_destroy(event);
+        if (st == REVOS_OK)
+            st = wait_applied(rk, queue, altered_specs, a, err);
     }
     for (size_t i = 0; i < w; i++)
         rd_kafka_ConfigResource_destroy(wanted[i]);
@@ -605,6 +690,7 @@ static revos_status ensure_existing(rd_kafka_t *rk, rd_kafka_queue_t *queue, con
             rd_kafka_ConfigResource_destroy(alter[i]);
     free(wanted);
     free(alter);
+    free(altered_specs);
     return st;
 }
 
