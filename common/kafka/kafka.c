@@ -322,11 +322,12 @@ static rd_kafka_event_t *admin_wait(rd_kafka_queue_t *queue, const char *what, r
 
 /* Errors meaning "this broker has no such API": librdkafka's mock cluster
  * in 2.0.2 answers neither CreateTopics nor DescribeConfigs (the request
- * times out waiting for a controller). */
+ * times out waiting for a controller). The caller reports such topics as
+ * "skipped", which revosctl prints as a warning. */
 static int admin_unsupported(rd_kafka_resp_err_t e)
 {
     return e == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE || e == RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION ||
-           e == RD_KAFKA_RESP_ERR__TIMED_OUT || e == RD_KAFKA_RESP_ERR_INVALID_REQUEST;
+           e == RD_KAFKA_RESP_ERR__TIMED_OUT;
 }
 
 static void admin_timeout(rd_kafka_AdminOptions_t *options, int ms)
@@ -339,19 +340,16 @@ static void admin_timeout(rd_kafka_AdminOptions_t *options, int ms)
  * only missing ones are created (librdkafka's mock cluster has no
  * controller: a CreateTopics there waits 30 s for nothing). */
 static revos_status ensure_lookup(rd_kafka_t *rk, const revos_topic_spec *specs, size_t n, int *existing,
-                                  size_t *missing, revos_err *err)
+                                  revos_err *err)
 {
     const struct rd_kafka_metadata *md = NULL;
     rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 1, NULL, &md, 30000);
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
         return revos_fail(err, REVOS_ERR_RETRY, "topic metadata: %s", rd_kafka_err2str(e));
-    *missing = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         for (int t = 0; t < md->topic_cnt && !existing[i]; t++)
             existing[i] = md->topics[t].err == RD_KAFKA_RESP_ERR_NO_ERROR &&
                           strcmp(md->topics[t].topic, specs[i].name) == 0;
-        *missing += !existing[i];
-    }
     rd_kafka_metadata_destroy(md);
     return REVOS_OK;
 }
@@ -363,15 +361,21 @@ static revos_status ensure_create(rd_kafka_t *rk, rd_kafka_queue_t *queue, const
                                   revos_topic_report_fn report, void *ctx, revos_err *err)
 {
     size_t n = 0;
-    const revos_topic_spec *specs[n_all > 0 ? n_all : 1];
+    for (size_t i = 0; i < n_all; i++)
+        n += !existing[i];
+    if (n == 0)
+        return REVOS_OK;
+    const revos_topic_spec **specs = calloc(n, sizeof *specs);
+    rd_kafka_NewTopic_t **topics = calloc(n, sizeof *topics);
+    if (specs == NULL || topics == NULL) {
+        free(specs);
+        free(topics);
+        return revos_fail(err, REVOS_ERR_FATAL, "out of memory");
+    }
+    n = 0;
     for (size_t i = 0; i < n_all; i++)
         if (!existing[i])
             specs[n++] = &all[i];
-    if (n == 0)
-        return REVOS_OK;
-    rd_kafka_NewTopic_t **topics = calloc(n, sizeof *topics);
-    if (topics == NULL)
-        return revos_fail(err, REVOS_ERR_FATAL, "out of memory");
     char errstr[256];
     revos_status st = REVOS_OK;
     for (size_t i = 0; i < n && st == REVOS_OK; i++) {
@@ -423,6 +427,7 @@ static revos_status ensure_create(rd_kafka_t *rk, rd_kafka_queue_t *queue, const
         if (topics[i] != NULL)
             rd_kafka_NewTopic_destroy(topics[i]);
     free(topics);
+    free(specs);
     return st;
 }
 
@@ -703,8 +708,7 @@ revos_status revos_kafka_ensure_topics(rd_kafka_t *rk, const revos_topic_spec *s
     int *existing = calloc(n, sizeof *existing);
     if (existing == NULL)
         return revos_fail(err, REVOS_ERR_FATAL, "out of memory");
-    size_t missing = 0;
-    revos_status st = ensure_lookup(rk, specs, n, existing, &missing, err);
+    revos_status st = ensure_lookup(rk, specs, n, existing, err);
     if (st != REVOS_OK) {
         free(existing);
         return st;

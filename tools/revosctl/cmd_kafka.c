@@ -78,6 +78,10 @@ int cmd_topics_create(const revos_settings *s)
         printf("%zu topics present (%d partitions each when created): %d created, %d altered, "
                "%d unchanged%s\n", n, partitions, report.created, report.altered_topics,
                report.unchanged, report.skipped ? ", configs not checked on this broker" : "");
+        if (report.skipped)
+            fprintf(stderr, "revosctl: warning: the configs of %d existing topics were not checked: "
+                    "the broker answers no DescribeConfigs (librdkafka's mock cluster does not)\n",
+                    report.skipped);
     }
     rd_kafka_destroy(rk);
     return code;
