@@ -94,7 +94,8 @@ PY
 code=$?
 cat "$work/mixed.err" >&2
 e2e_check "a record too large for the topic fails produce" test "$code" -ne 0
-e2e_check "... named by its number" grep -q "record 2 to ${REVOS_TOPIC_PREFIX}raw.segment (key u1) not delivered: Broker: Message size too large" "$work/mixed.err"
+# "(key u1)": produce keyed it by Segment's natural key, the call's userId
+e2e_check "... named by its number and natural key" grep -q "record 2 to ${REVOS_TOPIC_PREFIX}raw.segment (key u1) not delivered: Broker: Message size too large" "$work/mixed.err"
 e2e_check "... and counted" grep -q "1 of 4 records not delivered" "$work/mixed.err"
 "$ctl" consume raw.segment --timeout-ms 4000 >"$work/raw2.jsonl"
 e2e_check "the other three records were delivered" test "$(wc -l <"$work/raw2.jsonl")" -eq 33

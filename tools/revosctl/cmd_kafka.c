@@ -154,10 +154,11 @@ static const char *record_key(const char *key, const char *key_field, const char
          * replayed stream partitions exactly as the original did */
         json_t *record = json_loadb(line, len, 0, NULL);
         const char *value = json_string_value(json_object_get(record, key_field));
-        if (value != NULL && *value != '\0')
+        int found = value != NULL && *value != '\0';
+        if (found)
             snprintf(buf, buflen, "%s", value);
         json_decref(record);
-        if (value != NULL && *value != '\0')
+        if (found)
             return buf;
     }
     revos_natural_key nk;
