@@ -1,4 +1,11 @@
-/* cmd_kafka.c -- revosctl topics create, produce, consume. */
+/* cmd_kafka.c -- revosctl topics create, produce, consume.
+ *
+ * topics create makes every catalogue topic with its class's retention and
+ * timestamp policy (common/config/topics.h) and brings existing topics back
+ * to it, printing what it changed. produce keys each record by its source's
+ * natural key unless told otherwise, reports every record that failed and
+ * exits non-zero if any did. consume prints Avro topics as JSON lines. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,10 +13,41 @@
 #include <unistd.h>
 
 #include "avro/avro_codec.h"
+#include "ingest/natural_key.h"
 #include "config/topics.h"
 #include "kafka/kafka.h"
 #include "revosctl.h"
 
+/* What topics create did, printed one line per event as it happens. */
+typedef struct topics_report {
+    int created, altered_topics, unchanged, skipped;
+    char last_altered[256];
+} topics_report;
+
+static void print_topic_event(void *ctx, const char *topic, const char *action, const char *config,
+                              const char *old_value, const char *new_value)
+{
+    topics_report *r = ctx;
+    if (strcmp(action, "created") == 0) {
+        r->created++;
+        printf("%s: created\n", topic);
+    } else if (strcmp(action, "altered") == 0) {
+        if (strcmp(r->last_altered, topic) != 0) {
+            r->altered_topics++;
+            snprintf(r->last_altered, sizeof r->last_altered, "%s", topic);
+        }
+        printf("%s: %s %s -> %s\n", topic, config, old_value ? old_value : "(unset)", new_value);
+    } else if (strcmp(action, "skipped") == 0) {
+        r->skipped++;
+        printf("%s: configs not checked, the broker does not support it (%s)\n", topic,
+               old_value ? old_value : "unsupported");
+    } else {
+        r->unchanged++;
+    }
+}
+
+/* Creates every catalogue topic with its class's policy (config/topics.h)
+ * and brings existing topics back to it, printing each change. */
 int cmd_topics_create(const revos_settings *s)
 {
     revos_err err = {{0}, {0}};
@@ -23,14 +61,51 @@ int cmd_topics_create(const revos_settings *s)
      * settings (larger messages, log-append timestamps for backfills):
      * --raw-topic-config name=value,... applies to them only. */
     char names[32][256];
-    const char *raw[32], *layers[32];
-    size_t n = 0, n_raw = 0, n_layers = 0;
+    revos_topic_spec specs[32];
+    /* raw topics: the class policy with --raw-topic-config merged over it */
+    enum { MAX_EXTRA = 16 };
+    revos_topic_config raw_configs[32 + MAX_EXTRA];
+    char extra_text[1024] = "";
+    size_t n_raw_configs = 0;
+    const char *raw_config = revos_settings_get(s, "REVOS_RAW_TOPIC_CONFIG", NULL);
+    const revos_topic_policy *raw_policy = revos_topic_policy_for("raw.any");
+    for (size_t i = 0; raw_policy != NULL && i < raw_policy->n_configs && i < 32; i++)
+        raw_configs[n_raw_configs++] = raw_policy->configs[i];
+    if (raw_config != NULL) {
+        if (strlen(raw_config) >= sizeof extra_text) {
+            fprintf(stderr, "revosctl: --raw-topic-config is longer than %zu bytes\n", sizeof extra_text - 1);
+            rd_kafka_destroy(rk);
+            return 2;
+        }
+        snprintf(extra_text, sizeof extra_text, "%s", raw_config);
+        size_t extras = 0;
+        for (char *save = NULL, *item = strtok_r(extra_text, ",", &save); item != NULL;
+             item = strtok_r(NULL, ",", &save)) {
+            char *eq = strchr(item, '=');
+            if (eq == NULL || eq == item || eq[1] == '\0' || ++extras > MAX_EXTRA) {
+                fprintf(stderr, "revosctl: --raw-topic-config: \"%s\" is not name=value (at most %d)\n",
+                        item, MAX_EXTRA);
+                rd_kafka_destroy(rk);
+                return 2;
+            }
+            *eq = '\0';
+            size_t k = 0;
+            while (k < n_raw_configs && strcmp(raw_configs[k].name, item) != 0)
+                k++;
+            raw_configs[k] = (revos_topic_config){item, eq + 1};
+            if (k == n_raw_configs)
+                n_raw_configs++;
+        }
+    }
+    size_t n = 0;
     for (; revos_topic_suffixes[n] != NULL && n < 32; n++) {
+        const revos_topic_policy *policy = revos_topic_policy_for(revos_topic_suffixes[n]);
         revos_settings_topic(s, revos_topic_suffixes[n], names[n], sizeof names[n]);
         if (strncmp(revos_topic_suffixes[n], "raw.", 4) == 0)
-            raw[n_raw++] = names[n];
+            specs[n] = (revos_topic_spec){names[n], raw_configs, n_raw_configs};
         else
-            layers[n_layers++] = names[n];
+            specs[n] = (revos_topic_spec){names[n], policy ? policy->configs : NULL,
+                                          policy ? policy->n_configs : 0};
     }
     long partitions, replication;
     if (revos_settings_get_bounded(s, "REVOS_PARTITIONS", 4, 1, 100000, &partitions, &err) != REVOS_OK ||
@@ -39,16 +114,20 @@ int cmd_topics_create(const revos_settings *s)
         rd_kafka_destroy(rk);
         return 2;
     }
-    const char *raw_config = revos_settings_get(s, "REVOS_RAW_TOPIC_CONFIG", NULL);
+    topics_report report = {0, 0, 0, 0, {0}};
     int code = 0;
-    if (revos_kafka_create_topics(rk, raw, n_raw, (int)partitions, (int)replication, raw_config,
-                                  &err) != REVOS_OK ||
-        revos_kafka_create_topics(rk, layers, n_layers, (int)partitions, (int)replication, NULL,
-                                  &err) != REVOS_OK) {
+    if (revos_kafka_ensure_topics(rk, specs, n, (int)partitions, (int)replication, print_topic_event,
+                                  &report, &err) != REVOS_OK) {
         fprintf(stderr, "revosctl: %s\n", err.msg);
         code = 1;
     } else {
-        printf("%zu topics present (%ld partitions each when created)\n", n, partitions);
+        printf("%zu topics present (%ld partitions each when created): %d created, %d altered, "
+               "%d unchanged%s\n", n, partitions, report.created, report.altered_topics,
+               report.unchanged, report.skipped ? ", configs not checked on this broker" : "");
+        if (report.skipped)
+            fprintf(stderr, "revosctl: warning: the configs of %d existing topics were not checked: "
+                    "the broker answers no DescribeConfigs (librdkafka's mock cluster does not)\n",
+                    report.skipped);
     }
     rd_kafka_destroy(rk);
     return code;
@@ -62,12 +141,8 @@ static int64_t now_ms(void)
 }
 
 
-/* Raw topics carry each source's JSON; one line of FILE is one record. With
- * TOPIC "-" each line is "<topic suffix><TAB><record>", so records for
- * several topics are produced in the file's order (a scenario in event-time
- * order). With
- * --avro each line is a JSON record encoded as the topic's Avro type (for
- * tests and repairs: nothing is validated beyond the schema). */
+/* ==== produce ==== */
+
 /* The whole input, malloc'd and NUL-terminated (bounded to 256 MiB). */
 static char *read_all(const char *file, size_t *size)
 {
@@ -100,6 +175,59 @@ static char *read_all(const char *file, size_t *size)
     return data;
 }
 
+/* Every failed record is reported on stderr by its number in the input,
+ * as its delivery report arrives (inside rd_kafka_poll/flush, this thread). */
+static void report_failed_record(void *ctx, const rd_kafka_message_t *msg)
+{
+    (void)ctx;
+    fprintf(stderr, "revosctl: record %ld to %s (key %.*s) not delivered: %s\n",
+            (long)(intptr_t)msg->_private, rd_kafka_topic_name(msg->rkt),
+            msg->key ? (int)(msg->key_len > 128 ? 128 : msg->key_len) : 6,
+            msg->key ? (const char *)msg->key : "(none)", rd_kafka_err2str(msg->err));
+}
+
+/* The key of one record: --key, else the record's --key-field, else the
+ * source's natural key (workers/ingest/natural_key.h: the account-level
+ * id the record carries, so one account's raw events stay ordered on one
+ * partition). Avro topics' JSON lines use the same rules ("account_id"). */
+static const char *record_key(const char *key, const char *key_field, const char *topic_suffix,
+                              const char *line, size_t len, char *buf, size_t buflen)
+{
+    if (key != NULL)
+        return key;
+    if (key_field != NULL) {
+        /* --key-field NAME: each record's own field is its key, so a
+         * replayed stream partitions exactly as the original did */
+        json_t *record = json_loadb(line, len, 0, NULL);
+        const char *value = json_string_value(json_object_get(record, key_field));
+        int found = value != NULL && *value != '\0';
+        if (found)
+            snprintf(buf, buflen, "%s", value);
+        json_decref(record);
+        if (found)
+            return buf;
+    }
+    revos_natural_key nk;
+    revos_err err = {{0}, {0}};
+    const char *source = strncmp(topic_suffix, "raw.", 4) == 0 ? topic_suffix + 4 : NULL;
+    if (revos_ingest_natural_key(source, line, len, &nk, &err) != REVOS_OK)
+        return NULL;
+    snprintf(buf, buflen, "%s", nk.key);
+    return buf;
+}
+
+/* One line of FILE is one record (a file holding one pretty-printed JSON
+ * document is one record, as webhook bodies are saved). With TOPIC "-" each
+ * line is "<topic suffix><TAB><record>", so records for several topics are
+ * produced in the file's order (a scenario in event-time order). With
+ * --avro each line is a JSON record encoded as the topic's Avro type (for
+ * tests and repairs: nothing is validated beyond the schema).
+ *
+ * Every record that fails is reported with its number; a record the client
+ * refuses by itself (too large) does not stop the others. The exit code is
+ * 1 when any record was not delivered. --timestamp-ms sets the records'
+ * CreateTime (as a connector replaying history would; revos's own topics
+ * are LogAppendTime and overwrite it). */
 int cmd_produce(const revos_settings *s, const char *topic_suffix, const char *file)
 {
     size_t size = 0;
@@ -108,8 +236,6 @@ int cmd_produce(const revos_settings *s, const char *topic_suffix, const char *f
         fprintf(stderr, "revosctl: cannot read %s\n", file);
         return 1;
     }
-    /* A file holding one JSON document (a pretty-printed webhook body, a
-     * HubSpot batch array) is one record; otherwise each line is one. */
     if (strcmp(topic_suffix, "-") != 0) {
         json_t *doc = json_loadb(data, size, JSON_DECODE_ANY, NULL);
         if (doc != NULL && strchr(data, '\n') != NULL && strchr(data, '\n') < data + size - 1) {
@@ -130,6 +256,7 @@ int cmd_produce(const revos_settings *s, const char *topic_suffix, const char *f
     }
     revos_err err = {{0}, {0}};
     revos_delivery_stats stats = {0};
+    stats.on_failure = report_failed_record;
     rd_kafka_t *rk = NULL;
     if (revos_kafka_producer_new(s, NULL, &stats, &rk, &err) != REVOS_OK) {
         fprintf(stderr, "revosctl: %s\n", err.msg);
@@ -138,10 +265,12 @@ int cmd_produce(const revos_settings *s, const char *topic_suffix, const char *f
         return 1;
     }
     int per_line_topic = strcmp(topic_suffix, "-") == 0;
-    char topic[256];
+    char topic[256], line_suffix[160];
+    snprintf(line_suffix, sizeof line_suffix, "%s", topic_suffix);
     revos_settings_topic(s, topic_suffix, topic, sizeof topic);
     const char *key = revos_settings_get(s, "REVOS_KEY", NULL);
     const char *key_field = revos_settings_get(s, "REVOS_KEY_FIELD", NULL);
+    int64_t timestamp_ms = revos_settings_get_long(s, "REVOS_TIMESTAMP_MS", 0);
     /* --rate N: at most N records a second, to replay history at a pace the
      * pipeline keeps up with (sources then arrive interleaved as in life) */
     long rate = revos_settings_get_long(s, "REVOS_RATE", 0);
@@ -159,7 +288,7 @@ int cmd_produce(const revos_settings *s, const char *topic_suffix, const char *f
     char *line = NULL;
     size_t cap = 0;
     ssize_t len;
-    long produced = 0;
+    long records = 0, refused = 0; /* records read; refused by the client */
     int code = 0;
     while ((len = getline(&line, &cap, in)) > 0) {
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
@@ -169,15 +298,17 @@ int cmd_produce(const revos_settings *s, const char *topic_suffix, const char *f
         if (per_line_topic) {
             char *tab = memchr(line, '\t', (size_t)len);
             if (tab == NULL || tab == line || (size_t)(tab - line) > 128) {
-                fprintf(stderr, "revosctl: line %ld: expected <topic><TAB><record>\n", produced + 1);
+                fprintf(stderr, "revosctl: line %ld: expected <topic><TAB><record>\n", records + 1);
                 code = 1;
                 break;
             }
             *tab = '\0';
+            snprintf(line_suffix, sizeof line_suffix, "%s", line);
             revos_settings_topic(s, line, topic, sizeof topic);
             len -= (ssize_t)(tab + 1 - line);
             memmove(line, tab + 1, (size_t)len + 1);
         }
+        records++;
         uint8_t *encoded = NULL;
         size_t encoded_len = 0;
         if (codec != NULL) {
@@ -185,7 +316,7 @@ int cmd_produce(const revos_settings *s, const char *topic_suffix, const char *f
             json_t *record = json_loadb(line, (size_t)len, 0, &jerr);
             revos_status st = record ? revos_avro_encode(codec, (revos_record_type)type, topic, record,
                                                          &encoded, &encoded_len, &err)
-                                     : revos_fail(&err, REVOS_ERR_INPUT, "line %ld: %s", produced + 1, jerr.text);
+                                     : revos_fail(&err, REVOS_ERR_INPUT, "line %ld: %s", records, jerr.text);
             json_decref(record);
             if (st != REVOS_OK) {
                 fprintf(stderr, "revosctl: %s\n", err.msg);
@@ -193,29 +324,31 @@ int cmd_produce(const revos_settings *s, const char *topic_suffix, const char *f
                 break;
             }
         }
-        const char *line_key = key;
         char key_buf[512];
-        if (key_field != NULL) {
-            /* --key-field NAME: each record's own field is its key, so a
-             * replayed stream partitions exactly as the original did */
-            json_t *record = json_loadb(line, (size_t)len, 0, NULL);
-            const char *value = json_string_value(json_object_get(record, key_field));
-            snprintf(key_buf, sizeof key_buf, "%s", value ? value : "");
-            json_decref(record);
-            line_key = value ? key_buf : NULL;
-        }
-        revos_status st = codec ? revos_kafka_produce(rk, topic, line_key, line_key ? strlen(line_key) : 0, encoded, encoded_len, &err)
-                                : revos_kafka_produce(rk, topic, line_key, line_key ? strlen(line_key) : 0, line, (size_t)len, &err);
+        const char *line_key = record_key(key, key_field, line_suffix, line, (size_t)len, key_buf, sizeof key_buf);
+        void *opaque = (void *)(intptr_t)records;
+        revos_status st = codec ? revos_kafka_produce_at(rk, topic, line_key, line_key ? strlen(line_key) : 0,
+                                                         encoded, encoded_len, timestamp_ms, opaque, &err)
+                                : revos_kafka_produce_at(rk, topic, line_key, line_key ? strlen(line_key) : 0,
+                                                         line, (size_t)len, timestamp_ms, opaque, &err);
         free(encoded);
+        if (st == REVOS_ERR_INPUT) {
+            /* this record is bad (too large): report it, send the rest */
+            fprintf(stderr, "revosctl: record %ld to %s (key %s) not delivered: %s\n", records, topic,
+                    line_key ? line_key : "(none)", err.msg);
+            refused++;
+            code = 1;
+            continue;
+        }
         if (st != REVOS_OK) {
-            fprintf(stderr, "revosctl: %s\n", err.msg);
+            fprintf(stderr, "revosctl: record %ld: %s\n", records, err.msg);
+            refused++;
             code = 1;
             break;
         }
-        produced++;
         rd_kafka_poll(rk, 0);
         if (rate > 0) {
-            int64_t due = started + produced * 1000 / rate;
+            int64_t due = started + records * 1000 / rate;
             int64_t wait = due - now_ms();
             if (wait > 0) {
                 rd_kafka_flush(rk, (int)wait); /* send what we have while we wait */
@@ -228,20 +361,24 @@ int cmd_produce(const revos_settings *s, const char *topic_suffix, const char *f
     free(line);
     fclose(in);
     free(data);
-    rd_kafka_flush(rk, 30000);
-    if (stats.failed > 0 || stats.delivered != produced) {
-        fprintf(stderr, "revosctl: %lld of %ld records not delivered: %s\n",
-                (long long)(produced - stats.delivered), produced, stats.last_error);
+    /* every record sent gets its delivery report before we judge */
+    rd_kafka_flush(rk, 60000);
+    int pending = rd_kafka_outq_len(rk);
+    long sent = records - refused;
+    if (pending > 0)
+        fprintf(stderr, "revosctl: %d records still unacknowledged after 60 s\n", pending);
+    if (stats.failed > 0 || refused > 0 || stats.delivered != sent) {
+        fprintf(stderr, "revosctl: %lld of %ld records not delivered\n",
+                (long long)(records - stats.delivered), records);
         code = 1;
     } else if (code == 0) {
-        printf("produced %ld records to %s\n", produced, per_line_topic ? "their topics" : topic);
+        printf("produced %ld records to %s\n", records, per_line_topic ? "their topics" : topic);
     }
     rd_kafka_destroy(rk);
     if (codec != NULL)
         revos_avro_close(codec);
     return code;
 }
-
 
 static void ignore_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
                              rd_kafka_topic_partition_list_t *parts, void *opaque)

@@ -3,11 +3,16 @@
  *   revosctl migrate
  *   revosctl config apply [--config-dir DIR]
  *   revosctl topics create [--partitions N] [--replication N] [--raw-topic-config K=V,...]
+ *                                    (each topic with its class's retention and timestamp policy,
+ *                                     the raw ones with K=V merged over it; existing topics
+ *                                     brought to it, changes printed)
  *   revosctl explain ACCOUNT [--json]
  *   revosctl ack PAGE_ID [--actor WHO]
  *   revosctl outcome PLAY_ID --result R [--note TEXT] [--actor WHO]
- *   revosctl produce TOPIC FILE [--avro] [--key K | --key-field NAME] [--rate N]
- *                                    (one record per line; TOPIC "-": "<topic>\t<record>" lines)
+ *   revosctl produce TOPIC FILE [--avro] [--key K | --key-field NAME] [--rate N] [--timestamp-ms MS]
+ *                                    (one record per line; TOPIC "-": "<topic>\t<record>" lines;
+ *                                     keyed by the source's natural key unless told; every failed
+ *                                     record reported, exit 1 if any failed)
  *   revosctl consume TOPIC [--max N] [--timeout-ms MS]   (Avro topics as JSON lines)
  *
  * Settings come from the same REVOS_* environment and flags as the workers. */
@@ -27,6 +32,7 @@ static int usage(void)
             "       revosctl ack PAGE_ID [--actor WHO]\n"
             "       revosctl outcome PLAY_ID --result renewed|churned|expanded|lost|reassigned|blocked\n"
             "       revosctl produce TOPIC|- FILE [--avro] [--key K | --key-field NAME] [--rate N]\n"
+            "                        [--timestamp-ms MS]\n"
             "       revosctl consume TOPIC [--max N] [--timeout-ms MS]\n");
     return 2;
 }
