@@ -27,7 +27,7 @@ static const source_entry sources[] = {
     {"zendesk", revos_ingest_zendesk, 0},
     {"nps", revos_ingest_nps, 0},
     {"hubspot", revos_ingest_hubspot, 1},
-    {"debezium", NULL, 0},
+    {"debezium", revos_ingest_debezium, 0},
     {"intercom", NULL, 0},
     {"conversation", NULL, 0},
     {"market", NULL, 0},

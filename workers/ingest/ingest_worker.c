@@ -33,7 +33,13 @@ revos_status revos_ingest_process(void *state, revos_batch *batch, revos_msg *ms
         revos_msg *msg = &msgs[i];
         const char *source = strncmp(msg->topic_suffix, "raw.", 4) == 0 ? msg->topic_suffix + 4
                                                                           : msg->topic_suffix;
-        revos_raw_meta meta = {msg->topic, source, msg->partition, msg->offset};
+        revos_raw_meta meta = {msg->topic, source, msg->partition, msg->offset, msg->key,
+                               msg->key_len};
+        if (revos_ingest_is_tombstone(&meta, msg->payload, msg->len)) {
+            revos_batch_count(batch, "revos_ingest_tombstones_total",
+                              "Tombstones (null values after deletes) read and skipped", 1);
+            continue;
+        }
         json_t *events = json_array();
         if (events == NULL)
             return revos_fail(err, REVOS_ERR_FATAL, "out of memory");

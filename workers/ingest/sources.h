@@ -34,4 +34,8 @@ revos_status revos_ingest_nps(const json_t *mapping, const revos_raw_meta *meta,
 revos_status revos_ingest_hubspot(const json_t *mapping, const revos_raw_meta *meta,
                                   const json_t *root, json_t *out, revos_err *err);
 
+/* Debezium change envelopes, with or without schema (debezium.c). */
+revos_status revos_ingest_debezium(const json_t *mapping, const revos_raw_meta *meta,
+                                   const json_t *root, json_t *out, revos_err *err);
+
 #endif
