@@ -28,7 +28,7 @@ static const source_entry sources[] = {
     {"nps", revos_ingest_nps, 0},
     {"hubspot", revos_ingest_hubspot, 1},
     {"debezium", revos_ingest_debezium, 0},
-    {"intercom", NULL, 0},
+    {"intercom", revos_ingest_intercom, 0},
     {"conversation", NULL, 0},
     {"market", NULL, 0},
     {"handoff", NULL, 0},

@@ -38,4 +38,8 @@ revos_status revos_ingest_hubspot(const json_t *mapping, const revos_raw_meta *m
 revos_status revos_ingest_debezium(const json_t *mapping, const revos_raw_meta *meta,
                                    const json_t *root, json_t *out, revos_err *err);
 
+/* Intercom conversation, ticket and company webhooks (intercom.c). */
+revos_status revos_ingest_intercom(const json_t *mapping, const revos_raw_meta *meta,
+                                   const json_t *root, json_t *out, revos_err *err);
+
 #endif
