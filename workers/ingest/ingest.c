@@ -29,7 +29,7 @@ static const source_entry sources[] = {
     {"hubspot", revos_ingest_hubspot, 1},
     {"debezium", revos_ingest_debezium, 0},
     {"intercom", revos_ingest_intercom, 0},
-    {"conversation", NULL, 0},
+    {"conversation", revos_ingest_conversation, 0},
     {"market", NULL, 0},
     {"handoff", NULL, 0},
 };

@@ -42,4 +42,8 @@ revos_status revos_ingest_debezium(const json_t *mapping, const revos_raw_meta *
 revos_status revos_ingest_intercom(const json_t *mapping, const revos_raw_meta *meta,
                                    const json_t *root, json_t *out, revos_err *err);
 
+/* Conversation-intelligence call webhooks, Gong-style (conversation.c). */
+revos_status revos_ingest_conversation(const json_t *mapping, const revos_raw_meta *meta,
+                                       const json_t *root, json_t *out, revos_err *err);
+
 #endif
