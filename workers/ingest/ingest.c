@@ -31,7 +31,7 @@ static const source_entry sources[] = {
     {"intercom", revos_ingest_intercom, 0},
     {"conversation", revos_ingest_conversation, 0},
     {"market", NULL, 0},
-    {"handoff", NULL, 0},
+    {"handoff", revos_ingest_handoff, 0},
 };
 
 static const source_entry *source_find(const char *name)

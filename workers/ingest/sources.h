@@ -46,4 +46,8 @@ revos_status revos_ingest_intercom(const json_t *mapping, const revos_raw_meta *
 revos_status revos_ingest_conversation(const json_t *mapping, const revos_raw_meta *meta,
                                        const json_t *root, json_t *out, revos_err *err);
 
+/* Account handoffs: AE -> CSM, CSM -> support, SDR -> AE (handoff.c). */
+revos_status revos_ingest_handoff(const json_t *mapping, const revos_raw_meta *meta,
+                                  const json_t *root, json_t *out, revos_err *err);
+
 #endif
