@@ -435,6 +435,103 @@ START_TEST(test_new_kinds_are_validated)
 }
 END_TEST
 
+/* ==== Hostile input ==== */
+
+static const char *const new_fixtures[][2] = {
+    {"hubspot", "contact_batch_legacy_event_type.json"}, {"hubspot", "company_batch.json"},
+    {"hubspot", "deal_association_company.json"},        {"hubspot", "deal_properties.json"},
+    {"debezium", "account_snapshot_schemaless.json"},    {"debezium", "account_create_with_schema.json"},
+    {"debezium", "opportunity_update_no_before.json"},   {"debezium", "contact_role_create.json"},
+    {"intercom", "conversation_user_created.json"},      {"intercom", "ticket_created.json"},
+    {"intercom", "company_created.json"},                {"intercom", "company_contact_attached.json"},
+    {"conversation", "call_renewal_competitor.json"},    {"handoff", "ae_to_csm_completed.json"},
+    {"handoff", "csm_to_support_missing_fields.json"},
+};
+
+/* Parses doc; the result must be an event list that normalize accepts, or
+ * a bad-record rejection with a reason: never a crash, never fatal. */
+static void parse_must_be_safe(const json_t *mapping, const char *source, const char *name,
+                               const json_t *doc, const char *where)
+{
+    char *text = json_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY);
+    ck_assert_ptr_nonnull(text);
+    parsed p = parse_bytes(mapping, source, text, strlen(text));
+    free(text);
+    ck_assert_msg(p.st == REVOS_OK || (p.st == REVOS_ERR_INPUT && p.err.msg[0] != '\0'),
+                  "%s/%s with %s: status %d [%s] %s", source, name, where, p.st, p.err.cls,
+                  p.err.msg);
+    size_t i;
+    json_t *e;
+    json_array_foreach(p.events, i, e) {
+        revos_err err;
+        ck_assert_msg(revos_norm_validate(e, &err) == REVOS_OK, "%s/%s with %s: %s", source,
+                      name, where, err.msg);
+    }
+    parsed_free(&p);
+}
+
+/* Replaces, one at a time, every value of node (recursively) with each
+ * hostile value and parses the whole document. */
+static void mutate_all(const json_t *mapping, const char *source, const char *name, json_t *root,
+                       json_t *node, int depth)
+{
+    static json_t *hostile[10];
+    if (hostile[0] == NULL) {
+        char big[6000];
+        memset(big, 'A', sizeof big - 1);
+        big[sizeof big - 1] = '\0';
+        hostile[0] = json_null();
+        hostile[1] = json_integer(-1);
+        hostile[2] = json_string("");
+        hostile[3] = json_array();
+        hostile[4] = json_object();
+        hostile[5] = json_string(big);
+        hostile[6] = json_real(1e308);
+        hostile[7] = json_true();
+        hostile[8] = json_integer(INT64_C(9223372036854775807));
+        hostile[9] = json_string("\xc3\xa9\"<script>");
+    }
+    if (depth > 12)
+        return;
+    if (json_is_object(node)) {
+        const char *key;
+        json_t *child;
+        void *tmp;
+        json_object_foreach_safe(node, tmp, key, child) {
+            json_t *saved = json_incref(child);
+            for (size_t h = 0; h < 10; h++) {
+                json_object_set(node, key, hostile[h]);
+                parse_must_be_safe(mapping, source, name, root, key);
+            }
+            json_object_set_new(node, key, saved);
+            mutate_all(mapping, source, name, root, json_object_get(node, key), depth + 1);
+        }
+    } else if (json_is_array(node)) {
+        for (size_t i = 0; i < json_array_size(node); i++) {
+            json_t *saved = json_incref(json_array_get(node, i));
+            for (size_t h = 0; h < 10; h++) {
+                json_array_set(node, i, hostile[h]);
+                parse_must_be_safe(mapping, source, name, root, "an array element");
+            }
+            json_array_set_new(node, i, saved);
+            mutate_all(mapping, source, name, root, json_array_get(node, i), depth + 1);
+        }
+    }
+}
+
+START_TEST(test_every_field_replaced_by_a_hostile_value_is_parsed_or_rejected_safely)
+{
+    json_t *mapping = mapping_load();
+    for (size_t f = 0; f < sizeof new_fixtures / sizeof new_fixtures[0]; f++) {
+        json_t *doc = fixture_json(new_fixtures[f][0], new_fixtures[f][1]);
+        parse_must_be_safe(mapping, new_fixtures[f][0], new_fixtures[f][1], doc, "nothing");
+        mutate_all(mapping, new_fixtures[f][0], new_fixtures[f][1], doc, doc, 0);
+        json_decref(doc);
+    }
+    json_decref(mapping);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("normalize_sources");
@@ -466,6 +563,10 @@ int main(void)
     tcase_add_test(tc, test_shipped_signals_config_requires_the_documented_fields);
     tcase_add_test(tc, test_a_handoff_that_is_not_completed_is_never_a_violation);
     tcase_add_test(tc, test_new_kinds_are_validated);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("hostile_input");
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, test_every_field_replaced_by_a_hostile_value_is_parsed_or_rejected_safely);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -300,6 +300,8 @@ static revos_status fill_attach(ic_note *n)
     INGEST_TRY(revos_ingest_object(at, n->item, "contact", 1, &contact));
     INGEST_TRY(revos_ingest_object(at, n->item, "company", 1, &company));
     revos_ingest_at_sub(at, "contact", prefix, sizeof prefix, &sub);
+    revos_ingest_text contact_id;
+    INGEST_TRY(revos_ingest_id(&sub, contact, "id", 1, &contact_id));
     INGEST_TRY(person_ids(n, &sub, contact));
     revos_ingest_at_sub(at, "company", prefix, sizeof prefix, &sub);
     INGEST_TRY(company_ids(n, &sub, company, 0));
