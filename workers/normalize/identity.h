@@ -39,6 +39,9 @@
  *                      (UPSERT), email INSERT
  *   The renewal memory of a HubSpot deal / database opportunity is kept
  *   under "hubspot:<deal>" / "db:<key>".
+ *   Known limit: a deal or contact linked while its company was still its
+ *   own account keeps that link when the company later moves to a
+ *   Salesforce account (links are not re-pointed in bulk yet).
  * A link is UPSERT (the source is authoritative: a later event moves it) or
  * INSERT (inferred: it never replaces an existing link).
  *
