@@ -37,6 +37,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ingest/domain.h"
 #include "ingest/field.h"
 #include "ingest/mapping.h"
 #include "ingest/sources.h"
@@ -160,19 +161,12 @@ static revos_status parties(const json_t *mapping, const revos_ingest_at *at, co
         int is_external = affiliation.s != NULL && strcasecmp(affiliation.s, "External") == 0;
         internal += is_internal;
         external += is_external;
-        if (is_external && !have_domain && email.s != NULL) {
-            json_t *probe = json_object(); /* the email's domain, without the email as an id */
-            json_t *holder = json_pack("{s:o}", "ids", probe);
-            if (holder == NULL)
-                return revos_ingest_oom(at->err);
-            revos_status st = revos_ingest_set_email(holder, &email, at->err);
-            const char *domain = json_string_value(json_object_get(probe, "domain"));
-            if (st == REVOS_OK && domain != NULL) {
-                st = revos_ingest_set_id(event, "domain", domain, strlen(domain), at->err);
-                have_domain = 1;
-            }
-            json_decref(holder);
-            INGEST_TRY(st);
+        char domain[REVOS_INGEST_DOMAIN_MAX];
+        if (is_external && !have_domain && email.s != NULL &&
+            revos_ingest_domain_from_email(email.s, email.len, domain) == 0) {
+            /* the domain only: a participant's email is not the account's id */
+            INGEST_TRY(revos_ingest_set_id(event, "domain", domain, strlen(domain), at->err));
+            have_domain = 1;
         }
     }
     INGEST_TRY(set_int(event, "participants", (json_int_t)json_array_size(list), at->err));
