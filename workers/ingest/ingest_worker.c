@@ -12,9 +12,15 @@
 
 static const char *partition_key(const json_t *event)
 {
+    /* A HubSpot deal's or contact's webhooks name only it (its company only
+     * on an associationChange), so they are keyed by the deal or contact:
+     * one record's changes stay in order (its dealtype before its close). */
     static const char *const order[] = {"salesforce_account", "salesforce_opportunity",
-                                        "zendesk_org", "segment_group", "email", "domain",
-                                        "segment_user", NULL};
+                                        "hubspot_deal", "hubspot_contact", "hubspot_company",
+                                        "db_account", "db_opportunity", "db_contact",
+                                        "zendesk_org", "intercom_company", "segment_group",
+                                        "email", "domain", "segment_user", "intercom_contact",
+                                        NULL};
     const json_t *ids = json_object_get(event, "ids");
     for (size_t i = 0; order[i] != NULL; i++) {
         const char *value = json_string_value(json_object_get(ids, order[i]));
