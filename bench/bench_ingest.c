@@ -128,7 +128,7 @@ static double run(const json_t *mapping, const char *source, long iters, size_t 
     double t0 = now_s(), c0 = cpu_s();
     for (long i = 0; i < iters; i++) {
         const record *r = &records[idx[(size_t)i % k]];
-        revos_raw_meta meta = {"revos.raw.bench", r->source, 0, (int64_t)i};
+        revos_raw_meta meta = {"revos.raw.bench", r->source, 0, (int64_t)i, NULL, 0};
         revos_err err = {0};
         int ignored = 0;
         if (revos_ingest_parse(mapping, &meta, r->text, r->len, out, &ignored, &err) != REVOS_OK) {

@@ -34,7 +34,7 @@
 #include "avro/avro_codec.h"
 
 const char *const revos_topic_suffixes[] = {
-    "raw.salesforce", "raw.hubspot", "raw.debezium", "raw.zendesk", "raw.segment", "raw.nps",
+    "raw.salesforce", "raw.hubspot", "raw.debezium", "raw.zendesk", "raw.intercom", "raw.segment", "raw.nps",
     "raw.conversation", "raw.market", "raw.handoff", "events", "signals", "scores", "actions",
     "outcomes", "thresholds", "dlq", NULL};
 

@@ -123,7 +123,8 @@ def dead_letters(path, prefix):
     big = find("raw.segment", "oversized")
     require(big["original_size"] > 65536, f"oversized letter has original_size {big['original_size']}")
     find("raw.nosuchsource", "unknown_source", ["nosuchsource"])
-    find("raw.hubspot", "unknown_source", ["hubspot"])
+    find("raw.hubspot", "validation", ["[0].eventid: missing"])
+    find("raw.market", "unknown_source", ["no parser", "market"])
     for t in ("events", "signals", "scores", "outcomes", "thresholds"):
         find(t, "decode")
     find("outcomes", "validation", ["done"])

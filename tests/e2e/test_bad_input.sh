@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Bad input on purpose, against the real broker and PostgreSQL: malformed
 # JSON, wrong types, truncated and oversized records, an unknown source, a
-# source without a parser, undecodable Avro on every Avro input, and an
-# invalid outcome. Each must land in revos.dlq with its reason; every worker
-# keeps running and still processes the good record sent after the bad ones.
+# HubSpot batch missing an eventId, a source without a parser (market),
+# undecodable Avro on every Avro input, and an invalid outcome. Each must
+# land in revos.dlq with its reason; every worker keeps running and still
+# processes the good record sent after the bad ones.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -34,7 +35,8 @@ printf '%s\n' 'this is not json' >"$bad/malformed"
 printf '%s\n' '{"type":"track","event":"Login","messageId":42,"timestamp":"2026-06-01T00:00:00Z"}' >"$bad/wrong_types"
 python3 -c 'import json;print(json.dumps({"type":"track","event":"x","messageId":"big","timestamp":"2026-06-01T00:00:00Z","properties":{"blob":"a"*100000}}))' >"$bad/oversized"
 printf '%s\n' '{"anything":1}' >"$bad/unknown_source"
-printf '%s\n' '[{"eventId":1,"subscriptionId":2,"portalId":3,"occurredAt":1,"subscriptionType":"deal.creation","attemptNumber":0,"objectId":9,"changeSource":"CRM","changeFlag":"NEW"}]' >"$bad/hubspot"
+printf '%s\n' '[{"subscriptionId":2,"portalId":3,"occurredAt":1,"subscriptionType":"deal.creation","attemptNumber":0,"objectId":9,"changeSource":"CRM","changeFlag":"NEW"}]' >"$bad/hubspot"
+printf '%s\n' '{"calendar":"k12-mn","event":"budget_season_opens"}' >"$bad/market"
 printf '%s\n' 'garbage that is not avro' >"$bad/not_avro"
 printf '%s\n' '{"outcome_id":"bad-1","kind":"play","result":"done","account_id":"acct-x","play_id":"p1","task_id":null,"page_id":null,"actor":"test","occurred_at":1780000000000,"note":""}' >"$bad/done_outcome"
 
@@ -44,6 +46,7 @@ printf '%s\n' '{"outcome_id":"bad-1","kind":"play","result":"done","account_id":
 "$ctl" produce raw.segment "$bad/oversized" >/dev/null
 "$ctl" produce raw.nosuchsource "$bad/unknown_source" >/dev/null
 "$ctl" produce raw.hubspot "$bad/hubspot" >/dev/null
+"$ctl" produce raw.market "$bad/market" >/dev/null
 for t in events signals scores outcomes thresholds; do
     "$ctl" produce "$t" "$bad/not_avro" >/dev/null
 done
@@ -53,8 +56,8 @@ done
 python3 "$here/scenario.py" --out "$work/events" --tag good >/dev/null
 e2e_produce_phase "$work/events" phase1
 
-e2e_wait 120 "dead letters for all 12 bad records" \
-    '"$ctl" consume dlq --timeout-ms 4000 >"$work/dlq.jsonl"; python3 "$here/checks.py" count_at_least "$work/dlq.jsonl" 12'
+e2e_wait 120 "dead letters for all 13 bad records" \
+    '"$ctl" consume dlq --timeout-ms 4000 >"$work/dlq.jsonl"; python3 "$here/checks.py" count_at_least "$work/dlq.jsonl" 13'
 e2e_check "each dead letter names its reason and class, original bytes kept" \
     python3 "$here/checks.py" dead_letters "$work/dlq.jsonl" "$REVOS_TOPIC_PREFIX"
 e2e_wait 60 "the good account still flows to the scoring layer" \

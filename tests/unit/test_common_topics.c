@@ -39,7 +39,7 @@ START_TEST(test_catalogue_lists_every_source_and_layer_once)
         else if (revos_topic_record_type(revos_topic_suffixes[n]) >= 0)
             avro++;
     }
-    ck_assert_uint_eq(raw, 9);  /* DESIGN.md's nine sources */
+    ck_assert_uint_eq(raw, 10); /* DESIGN.md's nine sources and Intercom */
     ck_assert_uint_eq(avro, 7); /* one per schema */
     ck_assert_uint_eq(n, raw + avro);
 }

@@ -81,7 +81,7 @@ static inline parsed parse_bytes(const json_t *mapping, const char *source, cons
 {
     static char topic[64];
     snprintf(topic, sizeof topic, "revos.raw.%s", source);
-    revos_raw_meta meta = {topic, source, TEST_PARTITION, TEST_OFFSET};
+    revos_raw_meta meta = {topic, source, TEST_PARTITION, TEST_OFFSET, NULL, 0};
     parsed p;
     memset(&p, 0, sizeof p);
     p.events = json_array();

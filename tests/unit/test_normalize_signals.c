@@ -594,7 +594,7 @@ START_TEST(test_opportunity_without_opportunity_id_is_rejected)
     assert_rejected(event("salesforce", "crm.opportunity", "update",
                           strmap("salesforce_account", "001A000001LincXYZ", NULL),
                           strmap("amount", "1", NULL)),
-                    "crm.opportunity event without ids.salesforce_opportunity");
+                    "crm.opportunity event without ids.salesforce_opportunity (or hubspot_deal, db_opportunity)");
 }
 END_TEST
 

@@ -1,5 +1,6 @@
 /* ingest.c -- revos_ingest_parse: bound the size, decode the JSON, hand the
- * object to the source's parser (salesforce.c, segment.c, zendesk.c, nps.c)
+ * object (or a HubSpot batch array) to the source's parser (salesforce.c,
+ * segment.c, zendesk.c, nps.c, hubspot.c, ...)
  * and publish its events only if the whole record parsed.
  *
  * Order of checks, each a REVOS_ERR_INPUT class for the dead-letter record:
@@ -22,18 +23,20 @@
 typedef struct source_entry {
     const char *name;
     revos_ingest_source_fn parse; /* NULL: known source, no parser yet */
+    int array_ok;                 /* the top level may be a JSON array (a batch) */
 } source_entry;
 
 static const source_entry sources[] = {
-    {"salesforce", revos_ingest_salesforce},
-    {"segment", revos_ingest_segment},
-    {"zendesk", revos_ingest_zendesk},
-    {"nps", revos_ingest_nps},
-    {"hubspot", NULL},
-    {"debezium", NULL},
-    {"conversation", NULL},
-    {"market", NULL},
-    {"handoff", NULL},
+    {"salesforce", revos_ingest_salesforce, 0},
+    {"segment", revos_ingest_segment, 0},
+    {"zendesk", revos_ingest_zendesk, 0},
+    {"nps", revos_ingest_nps, 0},
+    {"hubspot", revos_ingest_hubspot, 1},
+    {"debezium", revos_ingest_debezium, 0},
+    {"intercom", revos_ingest_intercom, 0},
+    {"conversation", revos_ingest_conversation, 0},
+    {"market", NULL, 0},
+    {"handoff", revos_ingest_handoff, 0},
 };
 
 static const source_entry *source_find(const char *name)
@@ -77,9 +80,10 @@ revos_status revos_ingest_parse(const json_t *mapping, const revos_raw_meta *met
     if (root == NULL)
         return revos_reject(err, "decode", "json: %s at line %d column %d", jerr.text, jerr.line,
                             jerr.column);
-    if (!json_is_object(root)) {
+    if (!json_is_object(root) && !(source->array_ok && json_is_array(root))) {
         json_decref(root);
-        return revos_reject(err, "validation", "%s: expected a JSON object at the top level", name);
+        return revos_reject(err, "validation", "%s: expected a JSON %s at the top level", name,
+                            source->array_ok ? "array or object" : "object");
     }
 
     json_t *out = json_array();

@@ -18,6 +18,9 @@ typedef struct revos_raw_meta {
     const char *source;    /* topic name after "<prefix>raw.", e.g. "salesforce" */
     int32_t partition;
     int64_t offset;
+    const void *key;       /* the Kafka record key, or NULL (Debezium deletes
+                            * without a before image name their row by it) */
+    size_t key_len;
 } revos_raw_meta;
 
 /* Parses one raw record and appends the SourceEvent objects (shaped like
@@ -51,5 +54,10 @@ revos_status revos_ingest_check_times(const json_t *events, int64_t now_ms, int6
 typedef struct revos_ingest_state {
     int64_t max_future_ms;
 } revos_ingest_state;
+
+/* 1 when a record is a tombstone: a null (empty) value on a source that
+ * writes them (Debezium, after each delete, for log compaction). Not an
+ * event and not an error: the worker counts it and moves on. */
+int revos_ingest_is_tombstone(const revos_raw_meta *meta, const void *payload, size_t len);
 
 #endif

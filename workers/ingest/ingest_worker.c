@@ -52,9 +52,15 @@ void revos_ingest_fini(void *state)
 
 static const char *partition_key(const json_t *event)
 {
+    /* A HubSpot deal's or contact's webhooks name only it (its company only
+     * on an associationChange), so they are keyed by the deal or contact:
+     * one record's changes stay in order (its dealtype before its close). */
     static const char *const order[] = {"salesforce_account", "salesforce_opportunity",
-                                        "zendesk_org", "segment_group", "email", "domain",
-                                        "segment_user", NULL};
+                                        "hubspot_deal", "hubspot_contact", "hubspot_company",
+                                        "db_account", "db_opportunity", "db_contact",
+                                        "zendesk_org", "intercom_company", "segment_group",
+                                        "email", "domain", "segment_user", "intercom_contact",
+                                        NULL};
     const json_t *ids = json_object_get(event, "ids");
     for (size_t i = 0; order[i] != NULL; i++) {
         const char *value = json_string_value(json_object_get(ids, order[i]));
@@ -76,7 +82,13 @@ revos_status revos_ingest_process(void *state, revos_batch *batch, revos_msg *ms
         revos_msg *msg = &msgs[i];
         const char *source = strncmp(msg->topic_suffix, "raw.", 4) == 0 ? msg->topic_suffix + 4
                                                                           : msg->topic_suffix;
-        revos_raw_meta meta = {msg->topic, source, msg->partition, msg->offset};
+        revos_raw_meta meta = {msg->topic, source, msg->partition, msg->offset, msg->key,
+                               msg->key_len};
+        if (revos_ingest_is_tombstone(&meta, msg->payload, msg->len)) {
+            revos_batch_count(batch, "revos_ingest_tombstones_total",
+                              "Tombstones (null values after deletes) read and skipped", 1);
+            continue;
+        }
         json_t *events = json_array();
         if (events == NULL)
             return revos_fail(err, REVOS_ERR_FATAL, "out of memory");

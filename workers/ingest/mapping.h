@@ -21,7 +21,8 @@
 #include "core/status.h"
 
 /* Checks every key revos-ingest reads: types, and no misspelt keys inside
- * the "salesforce", "segment" and "nps" sections (other top-level sections
+ * the "salesforce", "segment", "nps", "hubspot", "debezium",
+ * "intercom" and "conversation" sections (other top-level sections
  * belong to other workers and are left alone). REVOS_OK or REVOS_ERR_FATAL
  * with the path in err->msg. */
 revos_status revos_ingest_mapping_check(const json_t *mapping, revos_err *err);
@@ -33,6 +34,17 @@ revos_status revos_ingest_map_string(const json_t *mapping, const char *path, co
 /* Whether value[0..len) is one of the strings of the list at path. */
 revos_status revos_ingest_map_contains(const json_t *mapping, const char *path, const char *value,
                                        size_t len, int *found, revos_err *err);
+
+/* The strings of the list at path (the mapping's, or the default), at most
+ * max of them (more is a mapping error); *n is how many. */
+revos_status revos_ingest_map_list(const json_t *mapping, const char *path, const char **items,
+                                   size_t max, size_t *n, revos_err *err);
+
+/* A table (an object whose keys are data: HubSpot stage ids, Debezium table
+ * names), checked; *out = NULL when absent or null (the reader's default
+ * applies). */
+revos_status revos_ingest_map_table(const json_t *mapping, const char *path, const json_t **out,
+                                    revos_err *err);
 
 /* A positive integer (sizes). */
 revos_status revos_ingest_map_size(const json_t *mapping, const char *path, size_t *out,

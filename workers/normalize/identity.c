@@ -3,7 +3,9 @@
 #include "normalize/identity.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -148,7 +150,11 @@ typedef struct event_ids {
     char *sf_account, *sf_opportunity, *sf_contact, *sf_contact_role;
     char *zd_org, *zd_external; /* zd_external: as a Salesforce Account Id */
     char *seg_group, *seg_user, *email, *email_domain, *domain;
+    char *hs_company, *hs_deal, *hs_contact;
+    char *db_account, *db_opportunity, *db_contact, *db_contact_role;
+    char *ic_company, *ic_contact, *ic_external; /* ic_external: as a Salesforce Account Id */
     int renewal_attr; /* -1 absent, 0 false, 1 true */
+    int association_removed; /* a HubSpot associationChange that removes the link */
 } event_ids;
 
 static const char *raw_id(const json_t *event, const char *key)
@@ -161,7 +167,9 @@ static void event_ids_free(event_ids *ids)
 {
     char **all[] = {&ids->sf_account, &ids->sf_opportunity, &ids->sf_contact, &ids->sf_contact_role, &ids->zd_org,
                     &ids->zd_external, &ids->seg_group, &ids->seg_user, &ids->email,
-                    &ids->email_domain, &ids->domain};
+                    &ids->email_domain, &ids->domain, &ids->hs_company, &ids->hs_deal,
+                    &ids->hs_contact, &ids->db_account, &ids->db_opportunity, &ids->db_contact,
+                    &ids->db_contact_role, &ids->ic_company, &ids->ic_contact, &ids->ic_external};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         free(*all[i]);
         *all[i] = NULL;
@@ -189,7 +197,16 @@ static int event_ids_read(const json_t *event, event_ids *ids)
                   {"segment_group", &ids->seg_group},
                   {"segment_user", &ids->seg_user},
                   {"email", &ids->email},
-                  {"domain", &ids->domain}};
+                  {"domain", &ids->domain},
+                  {"hubspot_company", &ids->hs_company},
+                  {"hubspot_deal", &ids->hs_deal},
+                  {"hubspot_contact", &ids->hs_contact},
+                  {"db_account", &ids->db_account},
+                  {"db_opportunity", &ids->db_opportunity},
+                  {"db_contact", &ids->db_contact},
+                  {"db_contact_role", &ids->db_contact_role},
+                  {"intercom_company", &ids->ic_company},
+                  {"intercom_contact", &ids->ic_contact}};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         const char *raw = raw_id(event, fields[i].key);
         if (raw == NULL)
@@ -198,17 +215,22 @@ static int event_ids_read(const json_t *event, event_ids *ids)
         if (*fields[i].dst == NULL && strspn(raw, " \t\r\n") != strlen(raw))
             goto oom; /* a non-blank value can only vanish by OOM */
     }
-    const char *ext = raw_id(event, "zendesk_org_external");
-    if (ext != NULL) {
-        char *t = trimmed_copy(ext);
-        if (t != NULL) {
-            const char *sfid = strncmp(t, "acct-", 5) == 0 ? t + 5 : t;
-            ids->zd_external = *sfid ? revos_norm_sfid18(sfid) : NULL;
-            int lost = *sfid && ids->zd_external == NULL;
-            free(t);
-            if (lost)
-                goto oom;
-        }
+    const struct {
+        const char *key;
+        char **dst;
+    } externals[] = {{"zendesk_org_external", &ids->zd_external},
+                     {"intercom_company_external", &ids->ic_external}};
+    for (size_t i = 0; i < 2; i++) {
+        const char *ext = raw_id(event, externals[i].key);
+        char *t = ext != NULL ? trimmed_copy(ext) : NULL;
+        if (t == NULL)
+            continue;
+        const char *sfid = strncmp(t, "acct-", 5) == 0 ? t + 5 : t;
+        *externals[i].dst = *sfid ? revos_norm_sfid18(sfid) : NULL;
+        int lost = *sfid && *externals[i].dst == NULL;
+        free(t);
+        if (lost)
+            goto oom;
     }
     if (ids->email != NULL) {
         const char *at = strrchr(ids->email, '@');
@@ -218,6 +240,9 @@ static int event_ids_read(const json_t *event, event_ids *ids)
                 goto oom;
         }
     }
+    const json_t *removed =
+        json_object_get(json_object_get(event, "attributes"), "association_removed");
+    ids->association_removed = json_is_string(removed) && strcmp(json_string_value(removed), "true") == 0;
     const json_t *renewal = json_object_get(json_object_get(event, "attributes"), "renewal");
     ids->renewal_attr = -1;
     if (json_is_string(renewal) && json_string_length(renewal) > 0) {
@@ -241,6 +266,36 @@ static char *account_of_sfid(const char *sf_account)
     return out;
 }
 
+/* The value an opportunity's renewal memory is kept under: its Salesforce
+ * id as is (the links written before other CRMs existed), else
+ * "hubspot:<deal>" or "db:<row key>". malloc'd, NULL when it has none (or OOM). */
+static char *renewal_memory_key(const event_ids *ids)
+{
+    const char *prefix = "", *id = ids->sf_opportunity;
+    if (id == NULL && ids->hs_deal != NULL)
+        prefix = "hubspot:", id = ids->hs_deal;
+    if (id == NULL && ids->db_opportunity != NULL)
+        prefix = "db:", id = ids->db_opportunity;
+    if (id == NULL)
+        return NULL;
+    size_t n = strlen(prefix) + strlen(id) + 1;
+    char *out = malloc(n);
+    if (out != NULL)
+        snprintf(out, n, "%s%s", prefix, id);
+    return out;
+}
+
+/* An account of its own for a company only one system knows:
+ * "acct-hubspot-<company>", "acct-db-<row key>". malloc'd. */
+static char *own_account(const char *system, const char *id)
+{
+    size_t n = strlen(system) + strlen(id) + 7;
+    char *out = malloc(n);
+    if (out != NULL)
+        snprintf(out, n, "acct-%s-%s", system, id);
+    return out;
+}
+
 /* Resolution keys from parsed ids (see identity.h for the order). */
 static int keys_of(const event_ids *ids, revos_norm_keys *keys)
 {
@@ -261,8 +316,18 @@ static int keys_of(const event_ids *ids, revos_norm_keys *keys)
                  {"salesforce_opportunity", ids->sf_opportunity},
                  {"salesforce_contact", ids->sf_contact},
                  {"salesforce_contact_role", ids->sf_contact_role},
+                 {"hubspot_company", ids->hs_company},
+                 {"hubspot_deal", ids->hs_deal},
+                 {"hubspot_contact", ids->hs_contact},
+                 {"db_account", ids->db_account},
+                 {"db_opportunity", ids->db_opportunity},
+                 {"db_contact", ids->db_contact},
+                 {"db_contact_role", ids->db_contact_role},
                  {"zendesk_org", ids->zd_org},
                  {"salesforce_account", ids->zd_external},
+                 {"intercom_company", ids->ic_company},
+                 {"salesforce_account", ids->ic_external},
+                 {"intercom_contact", ids->ic_contact},
                  {"segment_group", ids->seg_group},
                  {"email", ids->email},
                  {"segment_user", ids->seg_user},
@@ -303,11 +368,23 @@ int revos_norm_identity_lookups(const json_t *event, revos_norm_keys *keys)
                {"email", ids.email},
                {"domain", ids.domain},
                {"domain", ids.email_domain},
-               {"renewal_opportunity",
-                strcmp(ids.kind, "crm.opportunity") == 0 ? ids.sf_opportunity : NULL}};
+               {"hubspot_company", ids.hs_company},
+               {"hubspot_deal", ids.hs_deal},
+               {"hubspot_contact", ids.hs_contact},
+               {"db_account", ids.db_account},
+               {"db_opportunity", ids.db_opportunity},
+               {"db_contact", ids.db_contact},
+               {"db_contact_role", ids.db_contact_role},
+               {"intercom_company", ids.ic_company},
+               {"intercom_contact", ids.ic_contact},
+               {"salesforce_account", ids.ic_external}};
     for (size_t i = 0; rc == 0 && i < sizeof own / sizeof own[0]; i++)
         if (own[i].value != NULL)
             rc = revos_norm_keys_add(keys, own[i].kind, own[i].value);
+    char *memory = strcmp(ids.kind, "crm.opportunity") == 0 ? renewal_memory_key(&ids) : NULL;
+    if (rc == 0 && memory != NULL)
+        rc = revos_norm_keys_add(keys, "renewal_opportunity", memory);
+    free(memory);
     event_ids_free(&ids);
     return rc;
 }
@@ -534,7 +611,10 @@ int revos_norm_idmap_take_round(revos_norm_idmap *map, revos_norm_keys *keys)
             "salesforce_account", "salesforce_opportunity", "salesforce_contact",
             "zendesk_org",        "segment_group",          "segment_user",
             "email",              "domain",                 "renewal_opportunity",
-            "salesforce_contact_role"};
+            "salesforce_contact_role", "hubspot_company",   "hubspot_deal",
+            "hubspot_contact",    "db_account",             "db_opportunity",
+            "db_contact",         "db_contact_role",        "intercom_company",
+            "intercom_contact"};
         const char *kind = NULL;
         for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
             if (strcmp(kinds[k], map->round[i]->kind) == 0)
@@ -617,6 +697,65 @@ static const char *identify_target(const revos_norm_idmap *map, const event_ids 
     return NULL;
 }
 
+/* *acct = a copy of found (when found). -1 on OOM. */
+static int acct_dup(char **acct, const char *found)
+{
+    if (found == NULL)
+        return 0;
+    *acct = strdup(found);
+    return *acct != NULL ? 0 : -1;
+}
+
+/* A company record (HubSpot company, database account row) -> the links
+ * of its own ids, by the documented rule:
+ *   1. it names its Salesforce account (acct, from the mapped property or
+ *      column): its id is that account's (UPSERT, authoritative);
+ *   2. else its domain belongs to an account: that account (a link to the
+ *      company's own account yields to it; any other link stays);
+ *   3. else, not linked yet: an account of its own, acct-hubspot-<id> /
+ *      acct-db-<key> (a company only that system knows is first-class).
+ * 0, -1 on OOM. */
+static int apply_company(revos_norm_idmap *map, const event_ids *ids, const char *acct)
+{
+    static const struct {
+        const char *kind, *system;
+        size_t offset;
+    } systems[] = {{"hubspot_company", "hubspot", offsetof(event_ids, hs_company)},
+                   {"db_account", "db", offsetof(event_ids, db_account)}};
+    for (size_t i = 0; i < 2; i++) {
+        const char *id = *(char *const *)((const char *)ids + systems[i].offset);
+        if (id == NULL)
+            continue;
+        if (acct != NULL) {
+            if (revos_norm_idmap_learn(map, systems[i].kind, id, acct, ids->event_id,
+                                       REVOS_NORM_LINK_UPSERT) < 0)
+                return -1;
+            continue;
+        }
+        char *own = own_account(systems[i].system, id);
+        if (own == NULL)
+            return -1;
+        const char *current = revos_norm_idmap_get(map, systems[i].kind, id);
+        const char *by_domain = ids->domain ? revos_norm_idmap_get(map, "domain", ids->domain) : NULL;
+        int rc = 0;
+        if (by_domain != NULL && strcmp(by_domain, own) != 0 &&
+            (current == NULL || strcmp(current, own) == 0)) {
+            char *dest = strdup(by_domain);
+            rc = dest == NULL ? -1
+                              : revos_norm_idmap_learn(map, systems[i].kind, id, dest,
+                                                       ids->event_id, REVOS_NORM_LINK_UPSERT);
+            free(dest);
+        } else if (current == NULL) {
+            rc = revos_norm_idmap_learn(map, systems[i].kind, id, own, ids->event_id,
+                                        REVOS_NORM_LINK_INSERT);
+        }
+        free(own);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
 #define LEARN(kind, value, acct, mode)                                                        \
     do {                                                                                      \
         if ((value) != NULL && (acct) != NULL &&                                             \
@@ -633,6 +772,7 @@ revos_status revos_norm_identity_apply(revos_norm_idmap *map, const json_t *even
         return revos_fail(err, REVOS_ERR_FATAL, "normalize: out of memory reading ids");
     char *acct = NULL;      /* the account a CRM record names */
     char *target = NULL;    /* copy of a looked-up account (the map may change under it) */
+    char *memory = NULL;    /* an opportunity's renewal memory key */
     revos_norm_keys keys = {0};
     const char *kind = ids.kind;
 
@@ -646,27 +786,81 @@ revos_status revos_norm_identity_apply(revos_norm_idmap *map, const json_t *even
         LEARN("salesforce_account", ids.sf_account, acct, REVOS_NORM_LINK_UPSERT);
     }
     if (strcmp(kind, "crm.account") == 0) {
+        if (apply_company(map, &ids, acct) != 0)
+            goto oom;
+        if (acct == NULL && ids.hs_company != NULL &&
+            acct_dup(&acct, revos_norm_idmap_get(map, "hubspot_company", ids.hs_company)) != 0)
+            goto oom;
+        if (acct == NULL && ids.db_account != NULL &&
+            acct_dup(&acct, revos_norm_idmap_get(map, "db_account", ids.db_account)) != 0)
+            goto oom;
         LEARN("domain", ids.domain, acct, REVOS_NORM_LINK_INSERT);
     } else if (strcmp(kind, "crm.opportunity") == 0) {
         LEARN("salesforce_opportunity", ids.sf_opportunity, acct, REVOS_NORM_LINK_UPSERT);
+        /* a HubSpot deal belongs to its associated company, a database row
+         * to the account its foreign key names */
+        const char *owner = acct;
+        if (owner == NULL && ids.hs_company != NULL && !ids.association_removed)
+            owner = revos_norm_idmap_get(map, "hubspot_company", ids.hs_company);
+        if (owner == NULL && ids.db_account != NULL)
+            owner = revos_norm_idmap_get(map, "db_account", ids.db_account);
+        if (owner != NULL && (target = strdup(owner)) == NULL)
+            goto oom;
+        LEARN("hubspot_deal", ids.hs_deal, target, REVOS_NORM_LINK_UPSERT);
+        LEARN("db_opportunity", ids.db_opportunity, target, REVOS_NORM_LINK_UPSERT);
     } else if (strcmp(kind, "crm.contact") == 0) {
         LEARN("salesforce_contact", ids.sf_contact, acct, REVOS_NORM_LINK_UPSERT);
         LEARN("email", ids.email, acct, REVOS_NORM_LINK_UPSERT);
+        const char *owner = acct;
+        if (owner == NULL && ids.hs_company != NULL && !ids.association_removed)
+            owner = revos_norm_idmap_get(map, "hubspot_company", ids.hs_company);
+        if (owner == NULL && ids.db_account != NULL)
+            owner = revos_norm_idmap_get(map, "db_account", ids.db_account);
+        if (owner != NULL && (target = strdup(owner)) == NULL)
+            goto oom;
+        LEARN("hubspot_contact", ids.hs_contact, target, REVOS_NORM_LINK_UPSERT);
+        LEARN("db_contact", ids.db_contact, target, REVOS_NORM_LINK_UPSERT);
+        if (acct == NULL && ids.hs_contact != NULL && target == NULL) {
+            /* an email change of a contact already linked */
+            const char *known = revos_norm_idmap_get(map, "hubspot_contact", ids.hs_contact);
+            if (known != NULL && (target = strdup(known)) == NULL)
+                goto oom;
+        }
+        if (acct == NULL)
+            LEARN("email", ids.email, target, ids.db_contact ? REVOS_NORM_LINK_UPSERT
+                                                             : REVOS_NORM_LINK_INSERT);
     } else if (strcmp(kind, "support.organization") == 0) {
-        const char *by_ext = ids.zd_external
-                                 ? revos_norm_idmap_get(map, "salesforce_account", ids.zd_external)
-                                 : NULL;
+        /* Zendesk organizations and Intercom companies: by the Salesforce id
+         * they carry (external_id, company_id, a mapped custom attribute),
+         * else, if not linked yet, by their domain. */
+        const char *org_kind = ids.zd_org ? "zendesk_org" : "intercom_company";
+        const char *org = ids.zd_org ? ids.zd_org : ids.ic_company;
+        const char *candidates[] = {ids.sf_account, ids.zd_external, ids.ic_external};
+        const char *by_ext = NULL;
+        for (size_t i = 0; i < 3 && by_ext == NULL; i++)
+            if (candidates[i] != NULL)
+                by_ext = revos_norm_idmap_get(map, "salesforce_account", candidates[i]);
         if (by_ext != NULL) {
             target = strdup(by_ext);
             if (target == NULL)
                 goto oom;
-            LEARN("zendesk_org", ids.zd_org, target, REVOS_NORM_LINK_UPSERT);
+            LEARN(org_kind, org, target, REVOS_NORM_LINK_UPSERT);
         } else if (ids.domain != NULL) {
             const char *by_domain = revos_norm_idmap_get(map, "domain", ids.domain);
             if (by_domain != NULL && (target = strdup(by_domain)) == NULL)
                 goto oom;
-            LEARN("zendesk_org", ids.zd_org, target, REVOS_NORM_LINK_INSERT);
+            LEARN(org_kind, org, target, REVOS_NORM_LINK_INSERT);
         }
+    } else if (strcmp(kind, "support.contact") == 0) {
+        const char *company = ids.ic_company
+                                  ? revos_norm_idmap_get(map, "intercom_company", ids.ic_company)
+                                  : NULL;
+        if (company == NULL && ids.ic_external != NULL)
+            company = revos_norm_idmap_get(map, "salesforce_account", ids.ic_external);
+        if (company != NULL && (target = strdup(company)) == NULL)
+            goto oom;
+        LEARN("intercom_contact", ids.ic_contact, target, REVOS_NORM_LINK_UPSERT);
+        LEARN("email", ids.email, target, REVOS_NORM_LINK_INSERT);
     } else if (strcmp(kind, "usage.group") == 0) {
         if (ids.sf_account != NULL) {
             const char *by_trait = revos_norm_idmap_get(map, "salesforce_account", ids.sf_account);
@@ -702,16 +896,20 @@ revos_status revos_norm_identity_apply(revos_norm_idmap *map, const json_t *even
     /* 3. What depends on the resolved account: the contact role's own id
      * (its later updates carry nothing else) and the renewal memory. */
     res->event = json_incref((json_t *)event);
-    if (strcmp(kind, "crm.contact_role") == 0 && res->account_id != NULL)
+    if (strcmp(kind, "crm.contact_role") == 0 && res->account_id != NULL) {
         LEARN("salesforce_contact_role", ids.sf_contact_role, res->account_id,
               REVOS_NORM_LINK_UPSERT);
-    if (strcmp(kind, "crm.opportunity") == 0 && res->account_id != NULL &&
-        ids.sf_opportunity != NULL) {
+        LEARN("db_contact_role", ids.db_contact_role, res->account_id, REVOS_NORM_LINK_UPSERT);
+    }
+    memory = strcmp(kind, "crm.opportunity") == 0 ? renewal_memory_key(&ids) : NULL;
+    if (strcmp(kind, "crm.opportunity") == 0 && memory == NULL &&
+        (ids.sf_opportunity || ids.hs_deal || ids.db_opportunity))
+        goto oom;
+    if (memory != NULL && res->account_id != NULL) {
         if (ids.renewal_attr == 1) {
-            LEARN("renewal_opportunity", ids.sf_opportunity, res->account_id,
-                  REVOS_NORM_LINK_UPSERT);
+            LEARN("renewal_opportunity", memory, res->account_id, REVOS_NORM_LINK_UPSERT);
         } else if (ids.renewal_attr == -1 &&
-                   revos_norm_idmap_get(map, "renewal_opportunity", ids.sf_opportunity) != NULL) {
+                   revos_norm_idmap_get(map, "renewal_opportunity", memory) != NULL) {
             json_t *copy = json_deep_copy(event);
             if (copy == NULL ||
                 json_object_set_new(json_object_get(copy, "attributes"), "renewal",
@@ -725,12 +923,14 @@ revos_status revos_norm_identity_apply(revos_norm_idmap *map, const json_t *even
     }
     free(acct);
     free(target);
+    free(memory);
     revos_norm_keys_free(&keys);
     event_ids_free(&ids);
     return REVOS_OK;
 oom:
     free(acct);
     free(target);
+    free(memory);
     revos_norm_keys_free(&keys);
     event_ids_free(&ids);
     revos_norm_resolution_clear(res);

@@ -2,7 +2,9 @@
  * links it teaches. Pure: works on an in-memory map (revos_norm_idmap) that
  * the worker fills from norm_identity before a batch and writes back after.
  *
- * An account id is "acct-" + the Salesforce Account Id (18-character form).
+ * An account id is "acct-" + the Salesforce Account Id (18-character form),
+ * or, for a company only HubSpot or the CRM database knows,
+ * "acct-hubspot-<company id>" / "acct-db-<row key>".
  * Links (kind, value) -> account_id, learned from events:
  *   crm.account        salesforce_account; domain (the Website) unless the
  *                      domain already belongs to an account
@@ -20,13 +22,36 @@
  *                      group's account
  *   usage.identify     segment_user -> the account its group, email or
  *                      domain resolves to, unless the user is linked already
+ *   crm.account (HubSpot company, database account row: hubspot_company,
+ *                      db_account) -> its salesforce_account when it names one
+ *                      (UPSERT); else the account owning its domain (UPSERT
+ *                      over a link to its own account, INSERT otherwise);
+ *                      else, if not linked, its own account (INSERT)
+ *   crm.opportunity    hubspot_deal -> its associated hubspot_company's
+ *                      account (not when the association is removed);
+ *                      db_opportunity -> its db_account's account (UPSERT)
+ *   crm.contact        hubspot_contact / db_contact likewise; email INSERT
+ *                      (UPSERT for a database row)
+ *   crm.contact_role   db_contact_role -> the resolved account (UPSERT)
+ *   support.organization  intercom_company, like zendesk_org, by its
+ *                      salesforce_account / company_id, else its domain
+ *   support.contact    intercom_contact -> its intercom_company's account
+ *                      (UPSERT), email INSERT
+ *   The renewal memory of a HubSpot deal / database opportunity is kept
+ *   under "hubspot:<deal>" / "db:<key>".
+ *   Known limit: a deal or contact linked while its company was still its
+ *   own account keeps that link when the company later moves to a
+ *   Salesforce account (links are not re-pointed in bulk yet).
  * A link is UPSERT (the source is authoritative: a later event moves it) or
  * INSERT (inferred: it never replaces an existing link).
  *
  * Resolution tries the event's ids in this order, first hit wins:
  *   salesforce_account, salesforce_opportunity, salesforce_contact,
- *   zendesk_org, zendesk_org_external (as a Salesforce or account id),
- *   segment_group, email, segment_user, domain, then the email's domain.
+ *   salesforce_contact_role, hubspot_company, hubspot_deal, hubspot_contact,
+ *   db_account, db_opportunity, db_contact, db_contact_role, zendesk_org,
+ *   zendesk_org_external (as a Salesforce or account id), intercom_company,
+ *   intercom_company_external (likewise), intercom_contact, segment_group,
+ *   email, segment_user, domain, then the email's domain.
  * A usage.group that names a salesforce_account trait resolves through that
  * trait only; one without resolves through its group, then its domain.
  *

@@ -15,10 +15,10 @@
 
 static const char *const signal_kinds[] = {
     "crm.account", "crm.opportunity", "crm.contact_role", "crm.contact", "usage.track",
-    "support.ticket", "nps.response", "nps.decline", NULL};
+    "support.ticket", "nps.response", "nps.decline", "conversation.call", "handoff.event", NULL};
 
 static const char *const identity_kinds[] = {
-    "usage.group", "usage.identify", "support.organization", NULL};
+    "usage.group", "usage.identify", "support.organization", "support.contact", NULL};
 
 static int in_list(const char *const *list, const char *s)
 {
@@ -60,6 +60,25 @@ static const char *id_of(const json_t *event, const char *key)
 {
     return str_member(json_object_get(event, "ids"), key);
 }
+
+/* The first of the ids keys (NULL-terminated) the event carries, else NULL. */
+static const char *first_id(const json_t *event, const char *const *keys)
+{
+    for (size_t i = 0; keys[i] != NULL; i++) {
+        const char *v = id_of(event, keys[i]);
+        if (v != NULL)
+            return v;
+    }
+    return NULL;
+}
+
+/* A CRM record's own id, whichever CRM it lives in. */
+static const char *const account_keys[] = {"salesforce_account", "hubspot_company", "db_account",
+                                           NULL};
+static const char *const opportunity_keys[] = {"salesforce_opportunity", "hubspot_deal",
+                                               "db_opportunity", NULL};
+static const char *const contact_keys[] = {"salesforce_contact", "hubspot_contact", "db_contact",
+                                           NULL};
 
 static int is_true(const char *s)
 {
@@ -211,6 +230,7 @@ static void display_name(const char *name, char *out, size_t outlen)
         {"segment", "Segment"},       {"delighted", "Delighted"}, {"typeform", "Typeform"},
         {"qualtrics", "Qualtrics"},   {"surveymonkey", "SurveyMonkey"},
         {"wootric", "Wootric"},       {"asknicely", "AskNicely"}, {"satismeter", "SatisMeter"},
+        {"intercom", "Intercom"},     {"debezium", "CRM database"}, {"conversation", "Call"},
         {NULL, NULL}};
     for (size_t i = 0; known[i][0] != NULL; i++) {
         if (strcasecmp(known[i][0], name) == 0) {
@@ -285,11 +305,71 @@ revos_status revos_norm_rules_check(const json_t *config, revos_err *err)
                     return revos_reject(err, "config",
                                         "signals.ticket_warning_priorities[%zu]: expected a priority name", i);
             }
+        } else if (strcmp(key, "call_negative_sentiment_max") == 0) {
+            if (!json_is_number(v) || json_number_value(v) < -1 || json_number_value(v) > 1)
+                return revos_reject(err, "config",
+                                    "signals.call_negative_sentiment_max: expected a number in -1..1");
+        } else if (strcmp(key, "handoff_required_fields") == 0) {
+            const char *type;
+            const json_t *fields;
+            if (!json_is_object(v))
+                return revos_reject(err, "config",
+                                    "signals.handoff_required_fields: expected {handoff type: [fields]}");
+            json_object_foreach((json_t *)v, type, fields) {
+                size_t i;
+                const json_t *f;
+                if (!json_is_array(fields))
+                    return revos_reject(err, "config",
+                                        "signals.handoff_required_fields.%.64s: expected an array", type);
+                json_array_foreach(fields, i, f) {
+                    if (!json_is_string(f))
+                        return revos_reject(err, "config",
+                                            "signals.handoff_required_fields.%.64s[%zu]: expected a field name",
+                                            type, i);
+                }
+            }
         } else {
             return revos_reject(err, "config", "signals.%.64s: unknown key", key);
         }
     }
     return REVOS_OK;
+}
+
+static double rule_call_sentiment_warning(const json_t *rules)
+{
+    const json_t *v = json_object_get(rules, "call_negative_sentiment_max");
+    return json_is_number(v) ? json_number_value(v) : -0.3;
+}
+
+/* The fields a handoff type requires: the rules' list, else the default. */
+static size_t rule_handoff_required(const json_t *rules, const char *type, const char **out,
+                                    size_t max)
+{
+    static const char *const ae_to_csm[] = {"buying_criteria", "champion_map",
+                                            "procurement_timeline", "known_risks",
+                                            "open_commitments", NULL};
+    static const char *const csm_to_support[] = {"known_risks", "open_commitments",
+                                                 "related_signals", NULL};
+    static const char *const sdr_to_ae[] = {"buying_criteria", "champion_map", "related_signals",
+                                            NULL};
+    size_t n = 0;
+    const json_t *list = json_object_get(json_object_get(rules, "handoff_required_fields"), type);
+    if (json_is_array(list)) {
+        size_t i;
+        const json_t *f;
+        json_array_foreach(list, i, f) {
+            if (json_is_string(f) && n < max)
+                out[n++] = json_string_value(f);
+        }
+        return n;
+    }
+    const char *const *d = strcmp(type, "ae_to_csm") == 0        ? ae_to_csm
+                           : strcmp(type, "csm_to_support") == 0 ? csm_to_support
+                           : strcmp(type, "sdr_to_ae") == 0      ? sdr_to_ae
+                                                                 : NULL;
+    for (; d != NULL && *d != NULL && n < max; d++)
+        out[n++] = *d;
+    return n;
 }
 
 /* ==== Validation ==== */
@@ -310,6 +390,15 @@ static revos_status need_id(const json_t *event, const char *kind, const char *k
 {
     if (id_of(event, key) == NULL)
         return revos_reject(err, "validation", "%s event without ids.%s", kind, key);
+    return REVOS_OK;
+}
+
+static revos_status need_one_id(const json_t *event, const char *kind, const char *const *keys,
+                                revos_err *err)
+{
+    if (first_id(event, keys) == NULL)
+        return revos_reject(err, "validation", "%s event without ids.%s (or %s, %s)", kind,
+                            keys[0], keys[1], keys[2]);
     return REVOS_OK;
 }
 
@@ -355,11 +444,11 @@ revos_status revos_norm_validate(const json_t *event, revos_err *err)
     revos_status st = REVOS_OK;
     double d;
     if (strcmp(kind, "crm.account") == 0) {
-        st = need_id(event, kind, "salesforce_account", err);
+        st = need_one_id(event, kind, account_keys, err);
     } else if (strcmp(kind, "crm.opportunity") == 0) {
-        st = need_id(event, kind, "salesforce_opportunity", err);
+        st = need_one_id(event, kind, opportunity_keys, err);
     } else if (strcmp(kind, "crm.contact") == 0) {
-        st = need_id(event, kind, "salesforce_contact", err);
+        st = need_one_id(event, kind, contact_keys, err);
     } else if (strcmp(kind, "usage.track") == 0) {
         st = need_attr(event, kind, "event", err);
         const char *q = attr(event, "quantity");
@@ -373,7 +462,27 @@ revos_status revos_norm_validate(const json_t *event, revos_err *err)
     } else if (strcmp(kind, "support.ticket") == 0) {
         st = need_attr(event, kind, "ticket_id", err);
     } else if (strcmp(kind, "support.organization") == 0) {
-        st = need_id(event, kind, "zendesk_org", err);
+        static const char *const org_keys[] = {"zendesk_org", "intercom_company", NULL};
+        if (first_id(event, org_keys) == NULL)
+            st = revos_reject(err, "validation",
+                              "support.organization event without ids.zendesk_org (or "
+                              "intercom_company)");
+    } else if (strcmp(kind, "support.contact") == 0) {
+        st = need_id(event, kind, "intercom_contact", err);
+    } else if (strcmp(kind, "conversation.call") == 0) {
+        st = need_attr(event, kind, "call_id", err);
+        static const char *const numbers[] = {"duration_seconds", "competitor_mentions",
+                                              "sentiment", NULL};
+        for (size_t i = 0; st == REVOS_OK && numbers[i] != NULL; i++) {
+            const char *v = attr(event, numbers[i]);
+            if (v != NULL && !parse_number(v, &d))
+                st = revos_reject(err, "validation", "conversation.call %s \"%.32s\" is not a number",
+                                  numbers[i], v);
+        }
+    } else if (strcmp(kind, "handoff.event") == 0) {
+        static const char *const needed[] = {"handoff_id", "type", "status", NULL};
+        for (size_t i = 0; st == REVOS_OK && needed[i] != NULL; i++)
+            st = need_attr(event, kind, needed[i], err);
     } else if (strcmp(kind, "nps.response") == 0) {
         const char *s = attr(event, "score");
         if (!parse_number(s, &d) || d < 0 || d > 10)
@@ -402,20 +511,22 @@ static int copy_attrs(json_t *dst, const json_t *event, const char *const *names
     return 0;
 }
 
-/* Builds one Signal; takes ownership of attributes. NULL on OOM. */
-static json_t *signal_new(const json_t *event, const char *account_id, const char *family,
-                          const char *type, const char *severity, const double *value,
-                          json_t *attributes, const char *evidence)
+/* Builds one Signal, id "sig:<event_id>" or, for a second signal of the
+ * same event, "sig:<event_id>:<suffix>"; takes ownership of attributes.
+ * NULL on OOM. */
+static json_t *signal_new_as(const json_t *event, const char *suffix, const char *account_id,
+                             const char *family, const char *type, const char *severity,
+                             const double *value, json_t *attributes, const char *evidence)
 {
     const char *event_id = json_string_value(json_object_get(event, "event_id"));
-    size_t idlen = strlen(event_id) + 5;
+    size_t idlen = strlen(event_id) + 6 + (suffix ? strlen(suffix) : 0);
     char *signal_id = malloc(idlen);
     if (signal_id == NULL || attributes == NULL || evidence == NULL) {
         free(signal_id);
         json_decref(attributes);
         return NULL;
     }
-    snprintf(signal_id, idlen, "sig:%s", event_id);
+    snprintf(signal_id, idlen, "sig:%s%s%s", event_id, suffix ? ":" : "", suffix ? suffix : "");
     json_t *sig = json_pack(
         "{s:s, s:s, s:s, s:s, s:s, s:O, s:o, s:o, s:s, s:s, s:O, s:O, s:O, s:O}",
         "signal_id", signal_id, "account_id", account_id, "family", family, "type", type,
@@ -427,6 +538,14 @@ static json_t *signal_new(const json_t *event, const char *account_id, const cha
         json_object_get(event, "raw_offset"));
     free(signal_id);
     return sig;
+}
+
+static json_t *signal_new(const json_t *event, const char *account_id, const char *family,
+                          const char *type, const char *severity, const double *value,
+                          json_t *attributes, const char *evidence)
+{
+    return signal_new_as(event, NULL, account_id, family, type, severity, value, attributes,
+                         evidence);
 }
 
 static int push_signal(json_t *signals, json_t *sig)
@@ -458,7 +577,7 @@ static int map_account(const json_t *event, const char *account_id, json_t *sign
         return -1;
     }
     const char *name = attr(event, "name");
-    const char *who = name ? name : id_of(event, "salesforce_account");
+    const char *who = name ? name : first_id(event, account_keys);
     double arr;
     int has_arr = parse_number(attr(event, "arr"), &arr);
 
@@ -506,7 +625,7 @@ static int map_opportunity(const json_t *event, const char *account_id, json_t *
 {
     static const char *const names[] = {"close_date", "stage", "is_closed", "is_won", "amount",
                                         NULL};
-    const char *opp = id_of(event, "salesforce_opportunity");
+    const char *opp = first_id(event, opportunity_keys);
     int renewal = is_true(attr(event, "renewal"));
     int closed = is_true(attr(event, "is_closed"));
     int won = is_true(attr(event, "is_won"));
@@ -556,7 +675,10 @@ static int map_opportunity(const json_t *event, const char *account_id, json_t *
 
     /* A closed renewal is also a CRM renewal result. */
     text_buf id = {NULL, 0, 0, 1}, note = {NULL, 0, 0, 1};
-    tb_add(&id, "crm:%s:closed", opp);
+    if (id_of(event, "salesforce_opportunity") != NULL)
+        tb_add(&id, "crm:%s:closed", opp);
+    else
+        tb_add(&id, "crm:%s:%s:closed", json_string_value(json_object_get(event, "source")), opp);
     tb_add(&note, "Renewal opportunity %s closed %s", opp, stage ? stage : (won ? "won" : "lost"));
     if (id.ok && note.ok)
         *outcome = json_pack("{s:s, s:s, s:s, s:s, s:n, s:n, s:n, s:s, s:O, s:s}", "outcome_id",
@@ -575,8 +697,8 @@ static int map_contact_role(const json_t *event, const char *account_id, json_t 
 {
     static const char *const names[] = {"role", "role_class", "is_primary", "contact_role_id",
                                         NULL};
-    const char *contact = id_of(event, "salesforce_contact");
-    const char *opp = id_of(event, "salesforce_opportunity");
+    const char *contact = first_id(event, contact_keys);
+    const char *opp = first_id(event, opportunity_keys);
     const char *role = attr(event, "role");
     const char *role_class = attr(event, "role_class");
     const char *action = action_of(event);
@@ -624,7 +746,7 @@ static int map_contact_role(const json_t *event, const char *account_id, json_t 
 
 static int map_contact(const json_t *event, const char *account_id, json_t *signals)
 {
-    const char *contact = id_of(event, "salesforce_contact");
+    const char *contact = first_id(event, contact_keys);
     const char *email = id_of(event, "email");
     const char *name = attr(event, "name");
     const char *title = attr(event, "title");
@@ -798,6 +920,183 @@ static int map_nps(const json_t *event, const char *account_id, const json_t *ru
     return rc;
 }
 
+/* ---- conversation.call ---- */
+
+static int map_call(const json_t *event, const char *account_id, const json_t *rules,
+                    json_t *signals)
+{
+    static const char *const names[] = {"call_id", "title", "duration_seconds", "scope",
+                                        "participants", "external_participants",
+                                        "competitor_mentions", "competitors", "sentiment", NULL};
+    double seconds = 0, mentions = 0, sentiment = 0;
+    int has_duration = parse_number(attr(event, "duration_seconds"), &seconds);
+    parse_number(attr(event, "competitor_mentions"), &mentions);
+    int has_sentiment = parse_number(attr(event, "sentiment"), &sentiment);
+    const char *title = attr(event, "title");
+    const char *external = attr(event, "external_participants");
+    double minutes = has_duration ? round(seconds / 6.0) / 10.0 : 0;
+
+    json_t *attributes = json_object();
+    if (attributes == NULL || copy_attrs(attributes, event, names) != 0) {
+        json_decref(attributes);
+        return -1;
+    }
+    text_buf tb = {NULL, 0, 0, 1};
+    tb_add(&tb, "Call");
+    if (title != NULL)
+        tb_add(&tb, " '%s'", title);
+    if (has_duration) {
+        char num[32];
+        format_number(minutes, num, sizeof num);
+        tb_add(&tb, " (%s min", num);
+        if (external != NULL)
+            tb_add(&tb, ", %s external participant%s", external, strcmp(external, "1") ? "s" : "");
+        tb_add(&tb, ")");
+    }
+    if (has_sentiment) {
+        char num[32];
+        format_number(sentiment, num, sizeof num);
+        tb_add(&tb, ", sentiment %s", num);
+    }
+    if (!tb.ok) {
+        free(tb.s);
+        json_decref(attributes);
+        return -1;
+    }
+    const char *severity =
+        has_sentiment && sentiment <= rule_call_sentiment_warning(rules) ? "warning" : "info";
+    int rc = push_signal(signals, signal_new(event, account_id, "engagement", "call_held",
+                                             severity, has_duration ? &minutes : NULL,
+                                             attributes, tb.s));
+    free(tb.s);
+    if (rc != 0 || mentions <= 0)
+        return rc;
+
+    const char *competitors = attr(event, "competitors");
+    json_t *cattrs = json_object();
+    if (cattrs == NULL || put_str(cattrs, "competitors", competitors) != 0 ||
+        put_str(cattrs, "call_id", attr(event, "call_id")) != 0) {
+        json_decref(cattrs);
+        return -1;
+    }
+    text_buf ev = {NULL, 0, 0, 1};
+    char num[32];
+    format_number(mentions, num, sizeof num);
+    tb_add(&ev, "%s competitor mention%s on a call", num, mentions == 1 ? "" : "s");
+    if (competitors != NULL)
+        tb_add(&ev, " (%s)", competitors);
+    if (title != NULL)
+        tb_add(&ev, ": '%s'", title);
+    if (!ev.ok) {
+        free(ev.s);
+        json_decref(cattrs);
+        return -1;
+    }
+    rc = push_signal(signals, signal_new_as(event, "competitor", account_id, "risk",
+                                            "competitor_mentioned", "warning", &mentions, cattrs,
+                                            ev.s));
+    free(ev.s);
+    return rc;
+}
+
+/* ---- handoff.event ---- */
+
+#define HANDOFF_FIELDS_MAX 64
+
+/* Whether name is one of the comma-joined list. */
+static int listed(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; p != NULL && *p != '\0';) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len == n && strncmp(p, name, n) == 0)
+            return 1;
+        p = comma ? comma + 1 : NULL;
+    }
+    return 0;
+}
+
+/* "buying_criteria" -> "buying criteria" into tb. */
+static void add_field_words(text_buf *tb, const char *name)
+{
+    for (const char *p = name; *p; p++)
+        tb_add(tb, "%c", *p == '_' ? ' ' : *p);
+}
+
+static int map_handoff(const json_t *event, const char *account_id, const json_t *rules,
+                       json_t *signals)
+{
+    static const char *const names[] = {"handoff_id", "type", "status", "from_role", "from",
+                                        "to_role", "to", "provided_fields", NULL};
+    const char *id = attr(event, "handoff_id");
+    const char *type = attr(event, "type");
+    const char *status = attr(event, "status");
+    const char *from = attr(event, "from"), *to = attr(event, "to");
+    const char *from_role = attr(event, "from_role"), *to_role = attr(event, "to_role");
+    const char *provided = attr(event, "provided_fields");
+
+    json_t *attributes = json_object();
+    if (attributes == NULL || copy_attrs(attributes, event, names) != 0) {
+        json_decref(attributes);
+        return -1;
+    }
+    text_buf tb = {NULL, 0, 0, 1};
+    tb_add(&tb, "Handoff %s (%s) %s", id, type, status);
+    if (from != NULL || from_role != NULL)
+        tb_add(&tb, ": %s%s%s", from_role ? from_role : "", from_role && from ? " " : "",
+               from ? from : "");
+    if (to != NULL || to_role != NULL)
+        tb_add(&tb, " -> %s%s%s", to_role ? to_role : "", to_role && to ? " " : "", to ? to : "");
+    if (!tb.ok) {
+        free(tb.s);
+        json_decref(attributes);
+        return -1;
+    }
+    int rc = push_signal(signals, signal_new(event, account_id, "stakeholder", "handoff", "info",
+                                             NULL, attributes, tb.s));
+    free(tb.s);
+    if (rc != 0 || strcmp(status, "completed") != 0)
+        return rc;
+
+    /* Governance: a completed handoff must carry its type's required fields. */
+    const char *required[HANDOFF_FIELDS_MAX];
+    size_t n = rule_handoff_required(rules, type, required, HANDOFF_FIELDS_MAX);
+    text_buf missing = {NULL, 0, 0, 1}, ev = {NULL, 0, 0, 1};
+    double n_missing = 0;
+    tb_add(&ev, "Handoff %s (%s) completed without ", id, type);
+    for (size_t i = 0; i < n; i++) {
+        if (listed(provided, required[i]))
+            continue;
+        tb_add(&missing, "%s%s", n_missing > 0 ? "," : "", required[i]);
+        if (n_missing > 0)
+            tb_add(&ev, ", ");
+        add_field_words(&ev, required[i]);
+        n_missing++;
+    }
+    if (n_missing == 0 || !missing.ok || !ev.ok) {
+        int failed = !missing.ok || !ev.ok;
+        free(missing.s);
+        free(ev.s);
+        return failed ? -1 : 0;
+    }
+    json_t *vattrs = json_object();
+    if (vattrs == NULL || put_str(vattrs, "handoff_id", id) != 0 ||
+        put_str(vattrs, "type", type) != 0 || put_str(vattrs, "missing_fields", missing.s) != 0 ||
+        put_str(vattrs, "from", from) != 0 || put_str(vattrs, "to", to) != 0) {
+        json_decref(vattrs);
+        free(missing.s);
+        free(ev.s);
+        return -1;
+    }
+    rc = push_signal(signals, signal_new_as(event, "governance", account_id, "risk",
+                                            "handoff_governance_violation", "warning", &n_missing,
+                                            vattrs, ev.s));
+    free(missing.s);
+    free(ev.s);
+    return rc;
+}
+
 revos_status revos_norm_map_event(const json_t *event, const char *account_id,
                                   const json_t *rules, json_t *signals, json_t **outcome,
                                   revos_err *err)
@@ -823,6 +1122,10 @@ revos_status revos_norm_map_event(const json_t *event, const char *account_id,
         rc = map_nps(event, account_id, rules, signals, 0);
     else if (strcmp(kind, "nps.decline") == 0)
         rc = map_nps(event, account_id, rules, signals, 1);
+    else if (strcmp(kind, "conversation.call") == 0)
+        rc = map_call(event, account_id, rules, signals);
+    else if (strcmp(kind, "handoff.event") == 0)
+        rc = map_handoff(event, account_id, rules, signals);
     if (rc != 0) {
         json_decref(*outcome);
         *outcome = NULL;

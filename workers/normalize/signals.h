@@ -20,12 +20,23 @@
  *                        health/ticket_updated                 info
  *   nps.response         engagement/nps_response  warning if score <= 6
  *   nps.decline          engagement/nps_declined               info
- *   usage.group, usage.identify, support.organization: identity only, no record.
+ *   conversation.call    engagement/call_held   warning if sentiment <= -0.3
+ *                        + risk/competitor_mentioned  warning  (mentions > 0)
+ *   handoff.event        stakeholder/handoff                   info
+ *                        + risk/handoff_governance_violation  warning (a
+ *                          completed handoff lacking its type's required fields)
+ *   usage.group, usage.identify, support.organization, support.contact:
+ *   identity only, no record.
+ * CRM kinds come from Salesforce, HubSpot or the CRM database (Debezium):
+ * their record id is the first of salesforce_*, hubspot_*, db_*. A second
+ * signal of one event has the id "sig:<event_id>:<competitor|governance>".
  *
  * The thresholds are data: the optional "signals" section of the governed
  * configuration (config/signals.json):
  *   {"nps_warning_max": 6, "ticket_warning_priorities": ["high", "urgent"],
- *    "evidence_max_quote": 120}
+ *    "evidence_max_quote": 120, "call_negative_sentiment_max": -0.3,
+ *    "handoff_required_fields": {"ae_to_csm": [...], "csm_to_support": [...],
+ *                                "sdr_to_ae": [...]}}
  * A missing section or key means the default shown. */
 #ifndef REVOS_NORMALIZE_SIGNALS_H
 #define REVOS_NORMALIZE_SIGNALS_H
