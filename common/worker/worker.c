@@ -11,6 +11,7 @@
 #include "worker/worker.h"
 
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,8 @@ typedef struct worker {
     int fatal;             /* set by the rebalance callback when it cannot go on */
     int batch_max;
     int batch_wait_ms;
+    int64_t ready_checked_ms;  /* last readiness probe */
+    char batch_error[512];     /* why the last batch rolled back ("" after a commit) */
 } worker;
 
 static int64_t now_ms(void)
@@ -475,6 +478,69 @@ static revos_status run_tick(worker *w, revos_err *err)
     return st;
 }
 
+/* ==== Readiness ==== */
+
+/* /readyz means: connected to Kafka, connected to PostgreSQL, holding an
+ * assignment (and the last batch did not roll back). Probed from the loop,
+ * on the main thread, at most once a second (force: now): a Metadata
+ * round trip to the broker (1 s timeout) and `SELECT 1` on the worker's
+ * connection, which also reconnects a dropped one. The body names each
+ * missing part, and revos_ready / revos_dependency_up carry the same for
+ * Prometheus. Called only between batches, never inside a transaction. */
+typedef struct readiness {
+    char missing[128]; /* "kafka,postgres" */
+    char reason[1024]; /* "kafka: ...; postgres: ..." */
+} readiness;
+
+__attribute__((format(printf, 3, 4)))
+static void readiness_missing(readiness *rd, const char *part, const char *fmt, ...)
+{
+    size_t m = strlen(rd->missing), r = strlen(rd->reason);
+    snprintf(rd->missing + m, sizeof rd->missing - m, "%s%s", m > 0 ? "," : "", part);
+    snprintf(rd->reason + r, sizeof rd->reason - r, "%s", r > 0 ? "; " : "");
+    r = strlen(rd->reason);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rd->reason + r, sizeof rd->reason - r, fmt, ap);
+    va_end(ap);
+}
+
+static void probe_readiness(worker *w, int force)
+{
+    int64_t now = now_ms();
+    if (!force && now - w->ready_checked_ms < 1000)
+        return;
+    w->ready_checked_ms = now;
+    readiness rd = {"", ""};
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t e = rd_kafka_metadata(w->consumer, 0, NULL, &md, 1000);
+    int kafka_up = e == RD_KAFKA_RESP_ERR_NO_ERROR && md->broker_cnt > 0;
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+        rd_kafka_metadata_destroy(md);
+    if (!kafka_up)
+        readiness_missing(&rd, "kafka", "kafka: %s", rd_kafka_err2str(e));
+    revos_err err = {{0}, {0}};
+    int pg_up = revos_pg_ensure(w->pg, &err) == REVOS_OK &&
+                revos_pg_exec(w->pg, "SELECT 1", 0, NULL, NULL, &err) == REVOS_OK;
+    if (!pg_up)
+        readiness_missing(&rd, "postgres", "postgres: %s", err.msg);
+    if (w->n_parts == 0)
+        readiness_missing(&rd, "assignment", "no partition assigned to this member of %s", w->group);
+    if (w->batch_error[0] != '\0')
+        readiness_missing(&rd, "processing", "last batch rolled back: %s", w->batch_error);
+    int ready = rd.missing[0] == '\0';
+    revos_ops_set_readiness(w->ops, ready, rd.reason, rd.missing);
+    revos_gauge_set(revos_metrics_gauge(w->metrics, "revos_ready",
+                                        "1 when /readyz answers 200 (Kafka, PostgreSQL, assignment)",
+                                        NULL, NULL), ready);
+    revos_gauge_set(revos_metrics_gauge(w->metrics, "revos_dependency_up",
+                                        "1 when the dependency answered the last readiness probe",
+                                        "dependency", "kafka"), kafka_up);
+    revos_gauge_set(revos_metrics_gauge(w->metrics, "revos_dependency_up",
+                                        "1 when the dependency answered the last readiness probe",
+                                        "dependency", "postgres"), pg_up);
+}
+
 /* ==== Start and stop ==== */
 
 static revos_status subscribe(worker *w, revos_err *err)
@@ -525,8 +591,13 @@ static revos_status with_retry(worker *w, const char *what,
         revos_status st = step(w, err);
         if (st != REVOS_ERR_RETRY)
             return st;
+        /* the part /readyz names: postgres for the connection and the
+         * migrations, kafka for the producer, else the step itself */
         if (w->ops != NULL)
-            revos_ops_set_ready(w->ops, 0, err->msg);
+            revos_ops_set_readiness(w->ops, 0, err->msg,
+                                    strncmp(what, "kafka", 5) == 0 ? "kafka"
+                                    : strcmp(what, "migrations") == 0 ? "postgres"
+                                                                       : what);
         if (attempt == 1 || attempt % 10 == 0)
             revos_log_warn("%s: %s (retrying)", what, err->msg);
         sleep_ms(attempt < 10 ? 500 : 2000);
@@ -602,9 +673,9 @@ static int main_loop(worker *w)
     int exit_code = 0;
     int64_t next_tick = 0;
     int backoff_ms = 100;
-    revos_ops_set_ready(w->ops, 1, "ok");
     while (running && !w->fatal) {
         revos_err err = {{0}, {0}};
+        probe_readiness(w, 0);
         if (refresh_config(w, 0, &err) == REVOS_ERR_FATAL) {
             revos_log_error("%s", err.msg);
             exit_code = 1;
@@ -623,13 +694,17 @@ static int main_loop(worker *w)
             }
             if (st == REVOS_ERR_RETRY) {
                 revos_log_warn("batch rolled back, will retry: %s", err.msg);
-                revos_ops_set_ready(w->ops, 0, err.msg);
+                snprintf(w->batch_error, sizeof w->batch_error, "%s", err.msg);
+                probe_readiness(w, 1);
                 sleep_ms(backoff_ms);
                 backoff_ms = backoff_ms < 5000 ? backoff_ms * 2 : 5000;
                 continue;
             }
             backoff_ms = 100;
-            revos_ops_set_ready(w->ops, 1, "ok");
+            if (w->batch_error[0] != '\0') {
+                w->batch_error[0] = '\0';
+                probe_readiness(w, 1);
+            }
         }
         if (w->def->delivery == REVOS_DELIVERY_PG_OUTBOX) {
             revos_status st = revos_outbox_relay(w->pg, w->producer, &w->delivery, w->def->name,
