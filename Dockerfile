@@ -33,12 +33,13 @@ RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREVOS_BUILD_TESTS=O
  && DESTDIR=/install cmake --install /build --prefix /usr/local
 COPY deploy/entrypoint /install/usr/local/bin/revos-entrypoint
 
-# ---- runtime: only the shared libraries the binaries link, and bash for the entrypoint
+# ---- runtime: only the shared libraries the binaries link, bash for the
+# entrypoint and curl for health checks (`curl -fsS localhost:9400/readyz`)
 FROM debian:12-slim AS runtime
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       librdkafka1 libavro23 libjansson4 libpq5 libmicrohttpd12 libcurl4 libssl3 \
-      ca-certificates \
+      ca-certificates curl \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 revos \
  && useradd --system --uid 10001 --gid revos --no-create-home --home-dir /nonexistent \
