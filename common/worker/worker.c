@@ -28,6 +28,7 @@
 #include "worker/batch.h"
 #include "worker/offsets.h"
 #include "worker/relay.h"
+#include "worker/worker_metrics.h"
 
 #define MAX_PARTITIONS 1024
 
@@ -43,6 +44,7 @@ typedef struct owned_partition {
     char topic[200];
     int32_t partition;
     int64_t stored;      /* PG_OUTBOX: next_offset as stored in PostgreSQL (-1 none) */
+    int64_t committed;   /* PG_OUTBOX: last offset also committed to the Kafka group (-1 none) */
 } owned_partition;
 
 typedef struct worker {
@@ -67,6 +69,7 @@ typedef struct worker {
     int batch_max;
     int batch_wait_ms;
     int64_t ready_checked_ms;  /* last readiness probe */
+    int64_t gauges_checked_ms; /* last lag / outbox gauge update */
     char batch_error[512];     /* why the last batch rolled back ("" after a commit) */
 } worker;
 
@@ -129,6 +132,7 @@ static void assign_partitions(worker *w, rd_kafka_t *rk, rd_kafka_topic_partitio
         snprintf(op->topic, sizeof op->topic, "%s", tp->topic);
         op->partition = tp->partition;
         op->stored = -1;
+        op->committed = -1;
         if (w->def->delivery == REVOS_DELIVERY_PG_OUTBOX) {
             op->stored = tp->offset; /* revos_offsets_load put the stored value here */
             tp->offset = op->stored >= 0 ? op->stored : RD_KAFKA_OFFSET_BEGINNING;
@@ -158,6 +162,7 @@ static void revoke_partitions(worker *w, rd_kafka_t *rk, rd_kafka_topic_partitio
         owned_partition *op = find_part(w, tp->topic, tp->partition);
         if (op != NULL)
             *op = w->parts[--w->n_parts];
+        revos_worker_metrics_lag(w->metrics, tp->topic, tp->partition, 0); /* another member's now */
         if (w->def->on_revoke != NULL)
             w->def->on_revoke(w->state, tp->topic, tp->partition);
         revos_log_info("%s %s[%d]", lost ? "lost" : "revoked", tp->topic, (int)tp->partition);
@@ -194,8 +199,13 @@ static revos_status refresh_config(worker *w, int force, revos_err *err)
     json_t *doc = NULL;
     int64_t version = 0;
     revos_status st = revos_pg_config_latest(w->pg, &doc, &version, err);
-    if (st != REVOS_OK)
+    if (st != REVOS_OK) {
+        count(w, "revos_config_refresh_failures_total", "Failed reads of the governed configuration", 1);
         return st;
+    }
+    revos_gauge_set(revos_metrics_gauge(w->metrics, "revos_config_version",
+                                        "Version of the governed configuration in force (0 before one is loaded)",
+                                        NULL, NULL), (double)version);
     if (version != w->config_version)
         revos_log_info("configuration version %lld in force", (long long)version);
     json_decref(w->config);
@@ -397,6 +407,7 @@ static revos_status commit_kafka(worker *w, polled *p, revos_batch *batch, revos
         st = revos_kafka_error(rd_kafka_commit_transaction(w->producer, 60000),
                                "commit_transaction", err);
     if (st != REVOS_OK) {
+        count(w, "revos_transaction_aborts_total", "Kafka transactions aborted", 1);
         revos_err abort_err = {{0}, {0}};
         if (revos_kafka_error(rd_kafka_abort_transaction(w->producer, 30000), "abort_transaction",
                               &abort_err) != REVOS_OK)
@@ -409,6 +420,7 @@ static revos_status commit_kafka(worker *w, polled *p, revos_batch *batch, revos
  * the failure after the batch was rolled back and rewound. */
 static revos_status run_batch(worker *w, polled *p, revos_err *err)
 {
+    int64_t started_ms = now_ms();
     revos_msg *views = p->views;
     revos_batch batch;
     revos_batch_init(&batch);
@@ -439,6 +451,15 @@ static revos_status run_batch(worker *w, polled *p, revos_err *err)
     if (st == REVOS_OK) {
         count(w, "revos_records_in_total", "Records consumed", (int64_t)p->n);
         count(w, "revos_batches_total", "Batches committed", 1);
+        for (size_t i = 0; i < p->n;) { /* per topic, counting runs of one topic at once */
+            const char *topic = rd_kafka_topic_name(p->msgs[i]->rkt);
+            size_t j = i + 1;
+            while (j < p->n && p->msgs[j]->rkt == p->msgs[i]->rkt)
+                j++;
+            revos_worker_metrics_topic_in(w->metrics, topic, (int64_t)(j - i));
+            i = j;
+        }
+        revos_worker_metrics_batch(w->metrics, p->n, (double)(now_ms() - started_ms) / 1000.0);
     } else {
         if (pg_mode)
             revos_pg_rollback(w->pg);
@@ -476,6 +497,76 @@ static revos_status run_tick(worker *w, revos_err *err)
     revos_batch_clear(&batch);
     free(batch.outputs);
     return st;
+}
+
+/* ==== Progress seen from Kafka ==== */
+
+/* PG_OUTBOX: PostgreSQL holds the offsets that count; after each relay they
+ * are also committed to the Kafka group, asynchronously and only when they
+ * moved, so kafka-consumer-groups and lag exporters show progress. Nothing
+ * reads them back: assignment always seeks to PostgreSQL's offsets. A lost
+ * or late commit only makes the lag look larger for a moment. */
+static void commit_offsets_to_group(worker *w)
+{
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(16);
+    for (size_t i = 0; i < w->n_parts; i++) {
+        owned_partition *op = &w->parts[i];
+        if (op->stored < 0 || op->stored == op->committed)
+            continue;
+        rd_kafka_topic_partition_list_add(list, op->topic, op->partition)->offset = op->stored;
+    }
+    if (list->cnt > 0) {
+        rd_kafka_resp_err_t e = rd_kafka_commit(w->consumer, list, 1);
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            for (int i = 0; i < list->cnt; i++) {
+                owned_partition *op = find_part(w, list->elems[i].topic, list->elems[i].partition);
+                if (op != NULL)
+                    op->committed = list->elems[i].offset;
+            }
+            count(w, "revos_kafka_offset_commits_total",
+                  "Informational commits of the PostgreSQL-stored offsets to the Kafka group", 1);
+        } else {
+            revos_log_debug("informational offset commit: %s", rd_kafka_err2str(e));
+        }
+    }
+    rd_kafka_topic_partition_list_destroy(list);
+}
+
+/* Every 5 s: consumer lag per owned partition from the locally known high
+ * watermark (updated by fetches, no broker round trip) and the next offset
+ * (PostgreSQL's for PG_OUTBOX, the consumer position otherwise), and the
+ * outbox backlog and age. */
+static void update_gauges(worker *w)
+{
+    int64_t now = now_ms();
+    if (now - w->gauges_checked_ms < 5000)
+        return;
+    w->gauges_checked_ms = now;
+    revos_gauge_set(revos_metrics_gauge(w->metrics, "revos_assigned_partitions",
+                                        "Partitions assigned to this member", NULL, NULL),
+                    (double)w->n_parts);
+    for (size_t i = 0; i < w->n_parts; i++) {
+        owned_partition *op = &w->parts[i];
+        int64_t low = 0, high = 0;
+        if (rd_kafka_get_watermark_offsets(w->consumer, op->topic, op->partition, &low, &high) !=
+                RD_KAFKA_RESP_ERR_NO_ERROR ||
+            high < 0)
+            continue;
+        int64_t next = op->stored;
+        if (w->def->delivery != REVOS_DELIVERY_PG_OUTBOX) {
+            rd_kafka_topic_partition_list_t *pos = rd_kafka_topic_partition_list_new(1);
+            rd_kafka_topic_partition_list_add(pos, op->topic, op->partition);
+            next = rd_kafka_position(w->consumer, pos) == RD_KAFKA_RESP_ERR_NO_ERROR
+                       ? pos->elems[0].offset
+                       : -1;
+            rd_kafka_topic_partition_list_destroy(pos);
+        }
+        if (next < 0)
+            next = low; /* nothing consumed yet: all of what the partition holds */
+        revos_worker_metrics_lag(w->metrics, op->topic, op->partition, high - next);
+    }
+    if (w->def->delivery == REVOS_DELIVERY_PG_OUTBOX)
+        revos_worker_metrics_outbox(w->metrics, w->pg, w->def->name);
 }
 
 /* ==== Readiness ==== */
@@ -693,6 +784,8 @@ static int main_loop(worker *w)
                 break;
             }
             if (st == REVOS_ERR_RETRY) {
+                count(w, "revos_batch_retries_total",
+                      "Batches rolled back to be retried after a transient failure", 1);
                 revos_log_warn("batch rolled back, will retry: %s", err.msg);
                 snprintf(w->batch_error, sizeof w->batch_error, "%s", err.msg);
                 probe_readiness(w, 1);
@@ -712,8 +805,11 @@ static int main_loop(worker *w)
             if (st != REVOS_OK) {
                 revos_log_warn("outbox relay: %s", err.msg);
                 recover_producer(w);
+            } else {
+                commit_offsets_to_group(w);
             }
         }
+        update_gauges(w);
         if (w->def->tick != NULL && time_ms() >= next_tick) {
             next_tick = time_ms() + (w->def->tick_ms > 0 ? w->def->tick_ms : 1000);
             revos_status st = run_tick(w, &err);
@@ -811,6 +907,14 @@ int revos_worker_run(const revos_worker_def *def, int argc, char **argv)
         return 1;
     }
     w->metrics = revos_metrics_new();
+    {   /* every series at 0 before anything else, so a scrape during start-up sees them */
+        const char *inputs[16];
+        size_t n_inputs = 0;
+        for (; n_inputs < def->n_inputs && n_inputs < 16; n_inputs++)
+            inputs[n_inputs] = def->inputs[n_inputs].suffix;
+        revos_worker_metrics_register(w->metrics, &w->settings, def->name, inputs, n_inputs,
+                                      def->delivery == REVOS_DELIVERY_PG_OUTBOX);
+    }
     long port = revos_settings_get_long(&w->settings, "REVOS_HTTP_PORT", def->default_http_port);
     revos_status st = w->metrics ? REVOS_OK : REVOS_ERR_FATAL;
     if (st == REVOS_OK)

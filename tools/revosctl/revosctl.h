@@ -16,6 +16,7 @@ int cmd_explain(const revos_settings *s, const char *account);
 int cmd_ack(const revos_settings *s, const char *page_id);
 int cmd_outcome(const revos_settings *s, const char *play_id);
 int cmd_wait(const revos_settings *s);
+int cmd_lag(const revos_settings *s, const char *worker);
 
 /* Shared by the commands: a migrated connection, or NULL after printing why. */
 PGconn *revosctl_connect(const revos_settings *s);
