@@ -201,6 +201,9 @@ static revos_status refresh_config(worker *w, int force, revos_err *err)
     revos_status st = revos_pg_config_latest(w->pg, &doc, &version, err);
     if (st != REVOS_OK) {
         count(w, "revos_config_refresh_failures_total", "Failed reads of the governed configuration", 1);
+        if (w->config != NULL)
+            revos_log_warn("configuration: %s (keeping version %lld)", err->msg,
+                           (long long)w->config_version);
         return st;
     }
     revos_gauge_set(revos_metrics_gauge(w->metrics, "revos_config_version",

@@ -119,6 +119,14 @@ e2e_check "revosctl lag prints committed, end and lag per partition" \
 e2e_check "committed offsets on the Kafka side count metric kafka_offset_commits" \
     positive normalize revos_kafka_offset_commits_total
 
+# ---- the alerts and the dashboard use only series the workers export
+cat "$work"/scrapes/*.after.prom | awk '!/^#/ { sub(/\{.*/, "", $1); print $1 }' | sort -u >"$work/exported.txt"
+for f in deploy/prometheus/alerts.yml deploy/grafana/revos.json; do
+    unknown=$(grep -o 'revos_[a-z_]*' "$REVOS_SOURCE_DIR/$f" | sort -u | grep -vxF -f "$work/exported.txt" || true)
+    e2e_check "$f references only exported metrics${unknown:+ (unknown: $unknown)}" test -z "$unknown"
+    e2e_check "$f references metrics at all" grep -q 'revos_' "$REVOS_SOURCE_DIR/$f"
+done
+
 e2e_stop_all
 ((E2E_FAILED)) && { echo "metrics test FAILED (logs in $work)"; exit 1; }
 echo "metrics test passed"
