@@ -103,6 +103,8 @@ sel = svc["spec"]["selector"]
 for w in workers:
     labels = by["Deployment"]["revos-" + w]["spec"]["template"]["metadata"]["labels"]
     assert all(labels.get(k) == v for k, v in sel.items()), ("service does not select", w)
+if target == "overlays/dev":
+    assert settings["REVOS_REPLICATION"] == "1", "a single dev broker cannot hold 3 replicas"
 if target == "overlays/production":
     assert settings["REVOS_KAFKA_PROP_SECURITY_PROTOCOL"] == "sasl_ssl"
     assert "sslmode=verify-full" in settings["REVOS_PG_DSN"]
