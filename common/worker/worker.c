@@ -577,7 +577,8 @@ static void update_gauges(worker *w)
 /* /readyz means: connected to Kafka, connected to PostgreSQL, holding an
  * assignment (and the last batch did not roll back). Probed from the loop,
  * on the main thread, at most once a second (force: now): a Metadata
- * round trip to the broker (1 s timeout) and `SELECT 1` on the worker's
+ * round trip to the broker on the producer handle (1 s timeout) and
+ * `SELECT 1` on the worker's
  * connection, which also reconnects a dropped one. The body names each
  * missing part, and revos_ready / revos_dependency_up carry the same for
  * Prometheus. Called only between batches, never inside a transaction. */
@@ -607,7 +608,10 @@ static void probe_readiness(worker *w, int force)
     w->ready_checked_ms = now;
     readiness rd = {"", ""};
     const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_resp_err_t e = rd_kafka_metadata(w->consumer, 0, NULL, &md, 1000);
+    /* through the producer: a consumer's metadata cache (its regex
+     * subscription, its partitions' leaders) is left to librdkafka alone */
+    rd_kafka_resp_err_t e = w->producer != NULL ? rd_kafka_metadata(w->producer, 0, NULL, &md, 1000)
+                                                : RD_KAFKA_RESP_ERR__STATE;
     int kafka_up = e == RD_KAFKA_RESP_ERR_NO_ERROR && md->broker_cnt > 0;
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
         rd_kafka_metadata_destroy(md);
