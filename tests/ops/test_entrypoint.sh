@@ -16,6 +16,9 @@ work=$(mktemp -d /tmp/revos-entrypoint.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 printf 's3cret-value\n' >"$work/secret"
 
+# (the variables under test are removed from the environment first: the
+# test suite itself runs with REVOS_PG_DSN and friends exported)
+unset REVOS_PAGE_WEBHOOK_SECRET PGPASSWORD REVOS_PG_DSN
 ops_check "REVOS_X_FILE becomes REVOS_X (newline dropped, _FILE unset)" \
     env REVOS_WAIT_FOR=none REVOS_PAGE_WEBHOOK_SECRET_FILE="$work/secret" PGPASSWORD_FILE="$work/secret" \
     "$ep" bash -c 'test "$REVOS_PAGE_WEBHOOK_SECRET" = s3cret-value && test "$PGPASSWORD" = s3cret-value &&

@@ -41,12 +41,16 @@ ops_check "the install holds the five workers and revosctl" \
 # runtime stage (libc6 and libgcc-s1 are part of debian:12-slim; the
 # sanitizer runtimes come only from the test build's -fsanitize).
 missing=()
+# (whole outputs into files: an early-exiting reader in a pipeline would
+# SIGPIPE its writer, which pipefail turns into a failure)
+ldconfig -p >"$work/ldconfig"
 for b in "$work"/install/usr/local/bin/*; do
-    for lib in $(objdump -p "$b" | awk '/NEEDED/ { print $2 }'); do
-        path=$(ldconfig -p | awk -v l="$lib" '$1 == l { print $NF; exit }')
+    objdump -p "$b" >"$work/objdump"
+    for lib in $(awk '/NEEDED/ { print $2 }' "$work/objdump"); do
+        path=$(awk -v l="$lib" '$1 == l && !found { print $NF; found = 1 }' "$work/ldconfig")
         [[ -n "$path" ]] || { missing+=("$lib(not found)"); continue; }
-        pkg=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -1 | cut -d: -f1) ||
-            pkg=$(dpkg -S "$path" | head -1 | cut -d: -f1)
+        pkg=$({ dpkg -S "$(readlink -f "$path")" || dpkg -S "$path"; } 2>/dev/null | awk -F: 'NR == 1 { print $1 }')
+        [[ -n "$pkg" ]] || { missing+=("$lib(no Debian package owns $path)"); continue; }
         case "$pkg" in libc6 | libgcc-s1 | libasan* | libubsan*) continue ;; esac
         grep -qx "$pkg" "$work/runtime-packages" || missing+=("$(basename "$b"):$lib($pkg)")
     done
