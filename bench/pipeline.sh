@@ -141,7 +141,7 @@ pid[score]=$E2E_PID_revos_score pid[route]=$E2E_PID_revos_route pid[outcome]=$E2
 deadline=$((SECONDS + 60))
 for w in "${workers[@]}"; do
     until port[$w]=$(sed -n 's/.*ops endpoint on port \([0-9]*\).*/\1/p' "$work/logs/revos-$w.log" | head -1) &&
-        [[ -n "${port[$w]}" ]] && [[ "$(curl -s -m 2 "http://127.0.0.1:${port[$w]}/readyz")" == ready ]]; do
+        [[ -n "${port[$w]}" ]] && [[ "$(curl -s -m 2 -o /dev/null -w "%{http_code}" "http://127.0.0.1:${port[$w]}/readyz")" == 200 ]]; do
         kill -0 "${pid[$w]}" 2>/dev/null || die "revos-$w exited (see $work/logs/revos-$w.log)"
         ((SECONDS < deadline)) || die "revos-$w not ready after 60 s"
         sleep 0.5

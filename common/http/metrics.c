@@ -30,7 +30,17 @@ struct revos_gauge {
     _Atomic uint64_t bits; /* the double's bit pattern */
 };
 
-typedef enum series_kind { SERIES_COUNTER, SERIES_GAUGE } series_kind;
+/* Bucket counts are per bucket (not cumulative) so an observation is one
+ * atomic add; render accumulates them, and renders _count as their total so
+ * the +Inf bucket and _count always agree within one scrape. */
+struct revos_histogram {
+    size_t n_bounds;
+    double bounds[REVOS_METRICS_MAX_BUCKETS];
+    _Atomic int64_t buckets[REVOS_METRICS_MAX_BUCKETS + 1]; /* the last one is +Inf */
+    _Atomic uint64_t sum_bits;                              /* the double's bit pattern */
+};
+
+typedef enum series_kind { SERIES_COUNTER, SERIES_GAUGE, SERIES_HISTOGRAM } series_kind;
 
 typedef struct series {
     series_kind kind;
@@ -40,6 +50,7 @@ typedef struct series {
     char *label_value; /* NULL when the series has no label */
     revos_counter counter;
     revos_gauge gauge;
+    revos_histogram histogram;
 } series;
 
 struct revos_metrics {
@@ -49,6 +60,7 @@ struct revos_metrics {
     /* Sinks handed out when a registration is refused. */
     revos_counter overflow_counter;
     revos_gauge overflow_gauge;
+    revos_histogram overflow_histogram;
     _Atomic int64_t refused;
 };
 
@@ -107,6 +119,42 @@ double revos_gauge_value(const revos_gauge *gauge)
     return bits_double(atomic_load_explicit(&((revos_gauge *)gauge)->bits, memory_order_relaxed));
 }
 
+void revos_histogram_observe(revos_histogram *histogram, double value)
+{
+    if (histogram == NULL || isnan(value))
+        return;
+    size_t i = 0;
+    while (i < histogram->n_bounds && value > histogram->bounds[i])
+        i++;
+    atomic_fetch_add_explicit(&histogram->buckets[i], 1, memory_order_relaxed);
+    uint64_t old = atomic_load_explicit(&histogram->sum_bits, memory_order_relaxed);
+    while (!atomic_compare_exchange_weak_explicit(&histogram->sum_bits, &old,
+                                                  double_bits(bits_double(old) + value),
+                                                  memory_order_relaxed, memory_order_relaxed))
+        ;
+}
+
+int64_t revos_histogram_count(const revos_histogram *histogram)
+{
+    if (histogram == NULL)
+        return 0;
+    int64_t total = 0;
+    for (size_t i = 0; i <= histogram->n_bounds; i++)
+        total += atomic_load_explicit(&((revos_histogram *)histogram)->buckets[i],
+                                      memory_order_relaxed);
+    return total;
+}
+
+static void histogram_init(revos_histogram *h, const double *bounds, size_t n_bounds)
+{
+    h->n_bounds = n_bounds;
+    for (size_t i = 0; i < n_bounds; i++)
+        h->bounds[i] = bounds[i];
+    for (size_t i = 0; i <= REVOS_METRICS_MAX_BUCKETS; i++)
+        atomic_init(&h->buckets[i], 0);
+    atomic_init(&h->sum_bits, double_bits(0.0));
+}
+
 /* ==== Registry ==== */
 
 revos_metrics *revos_metrics_new(void)
@@ -122,6 +170,7 @@ revos_metrics *revos_metrics_new(void)
     atomic_init(&metrics->refused, 0);
     atomic_init(&metrics->overflow_counter.value, 0);
     atomic_init(&metrics->overflow_gauge.bits, double_bits(0.0));
+    histogram_init(&metrics->overflow_histogram, NULL, 0);
     return metrics;
 }
 
@@ -176,7 +225,8 @@ static char *dup_or_null(const char *text, bool *oom)
 /* Finds or creates the series; NULL when the registration is refused.
  * Called with metrics->lock held. */
 static series *lookup_or_add(revos_metrics *metrics, series_kind kind, const char *name,
-                             const char *help, const char *label_name, const char *label_value)
+                             const char *help, const char *label_name, const char *label_value,
+                             const double *bounds, size_t n_bounds)
 {
     if (!valid_name(name, true))
         return NULL;
@@ -211,6 +261,7 @@ static series *lookup_or_add(revos_metrics *metrics, series_kind kind, const cha
     s->label_value = dup_or_null(label_value, &oom);
     atomic_init(&s->counter.value, 0);
     atomic_init(&s->gauge.bits, double_bits(0.0));
+    histogram_init(&s->histogram, bounds, n_bounds); /* before the slot is published */
     if (oom) {
         free(s->name);
         free(s->help);
@@ -229,7 +280,7 @@ revos_counter *revos_metrics_counter(revos_metrics *metrics, const char *name, c
     if (metrics == NULL)
         return NULL;
     pthread_mutex_lock(&metrics->lock);
-    series *s = lookup_or_add(metrics, SERIES_COUNTER, name, help, label_name, label_value);
+    series *s = lookup_or_add(metrics, SERIES_COUNTER, name, help, label_name, label_value, NULL, 0);
     pthread_mutex_unlock(&metrics->lock);
     if (s == NULL) {
         atomic_fetch_add_explicit(&metrics->refused, 1, memory_order_relaxed);
@@ -244,13 +295,37 @@ revos_gauge *revos_metrics_gauge(revos_metrics *metrics, const char *name, const
     if (metrics == NULL)
         return NULL;
     pthread_mutex_lock(&metrics->lock);
-    series *s = lookup_or_add(metrics, SERIES_GAUGE, name, help, label_name, label_value);
+    series *s = lookup_or_add(metrics, SERIES_GAUGE, name, help, label_name, label_value, NULL, 0);
     pthread_mutex_unlock(&metrics->lock);
     if (s == NULL) {
         atomic_fetch_add_explicit(&metrics->refused, 1, memory_order_relaxed);
         return &metrics->overflow_gauge;
     }
     return &s->gauge;
+}
+
+revos_histogram *revos_metrics_histogram(revos_metrics *metrics, const char *name,
+                                         const char *help, const char *label_name,
+                                         const char *label_value, const double *bounds,
+                                         size_t n_bounds)
+{
+    if (metrics == NULL)
+        return NULL;
+    bool valid = bounds != NULL && n_bounds >= 1 && n_bounds <= REVOS_METRICS_MAX_BUCKETS;
+    for (size_t i = 0; valid && i < n_bounds; i++)
+        valid = isfinite(bounds[i]) && (i == 0 || bounds[i] > bounds[i - 1]);
+    series *s = NULL;
+    if (valid) {
+        pthread_mutex_lock(&metrics->lock);
+        s = lookup_or_add(metrics, SERIES_HISTOGRAM, name, help, label_name, label_value, bounds,
+                          n_bounds);
+        pthread_mutex_unlock(&metrics->lock);
+    }
+    if (s == NULL) {
+        atomic_fetch_add_explicit(&metrics->refused, 1, memory_order_relaxed);
+        return &metrics->overflow_histogram;
+    }
+    return &s->histogram;
 }
 
 /* ==== Rendering ==== */
@@ -348,6 +423,56 @@ static void render_sample(buf *b, const series *s)
     buf_str(b, value);
 }
 
+/* name<suffix>{label="v",le="bound"} value: one histogram line. */
+static void render_histogram_line(buf *b, const series *s, const char *suffix, const char *le,
+                                  const char *value)
+{
+    buf_str(b, s->name);
+    buf_str(b, suffix);
+    if (s->label_name != NULL || le != NULL) {
+        buf_put(b, "{", 1);
+        if (s->label_name != NULL) {
+            buf_str(b, s->label_name);
+            buf_put(b, "=\"", 2);
+            buf_escaped(b, s->label_value, true);
+            buf_put(b, "\"", 1);
+        }
+        if (le != NULL) {
+            if (s->label_name != NULL)
+                buf_put(b, ",", 1);
+            buf_str(b, "le=\"");
+            buf_str(b, le);
+            buf_put(b, "\"", 1);
+        }
+        buf_put(b, "}", 1);
+    }
+    buf_put(b, " ", 1);
+    buf_str(b, value);
+    buf_put(b, "\n", 1);
+}
+
+static void render_histogram(buf *b, const series *s)
+{
+    const revos_histogram *h = &s->histogram;
+    int64_t cumulative = 0;
+    char le[64], value[64];
+    for (size_t i = 0; i <= h->n_bounds; i++) {
+        cumulative += atomic_load_explicit(&((revos_histogram *)h)->buckets[i], memory_order_relaxed);
+        if (i < h->n_bounds)
+            format_double(h->bounds[i], le, sizeof le);
+        else
+            snprintf(le, sizeof le, "+Inf");
+        snprintf(value, sizeof value, "%" PRId64, cumulative);
+        render_histogram_line(b, s, "_bucket", le, value);
+    }
+    format_double(bits_double(atomic_load_explicit(&((revos_histogram *)h)->sum_bits,
+                                                   memory_order_relaxed)),
+                  value, sizeof value);
+    render_histogram_line(b, s, "_sum", NULL, value);
+    snprintf(value, sizeof value, "%" PRId64, cumulative);
+    render_histogram_line(b, s, "_count", NULL, value);
+}
+
 static void render_family(buf *b, const char *name, const char *help, const char *type)
 {
     buf_str(b, "# HELP ");
@@ -376,10 +501,18 @@ char *revos_metrics_render(revos_metrics *metrics)
                 seen = strcmp(metrics->slots[j].name, s->name) == 0;
             if (seen)
                 continue; /* its family was rendered with the first series */
-            render_family(&b, s->name, s->help, s->kind == SERIES_COUNTER ? "counter" : "gauge");
-            for (size_t k = i; k < count; k++)
-                if (strcmp(metrics->slots[k].name, s->name) == 0)
+            render_family(&b, s->name, s->help,
+                          s->kind == SERIES_COUNTER ? "counter"
+                          : s->kind == SERIES_GAUGE ? "gauge"
+                                                    : "histogram");
+            for (size_t k = i; k < count; k++) {
+                if (strcmp(metrics->slots[k].name, s->name) != 0)
+                    continue;
+                if (s->kind == SERIES_HISTOGRAM)
+                    render_histogram(&b, &metrics->slots[k]);
+                else
                     render_sample(&b, &metrics->slots[k]);
+            }
         }
         int64_t refused = atomic_load_explicit(&metrics->refused, memory_order_relaxed);
         if (refused > 0) {

@@ -2,8 +2,8 @@
  *
  * Every worker exposes the same few numbers (records consumed, produced,
  * dead-lettered, batch latency, lag, ...) on its ops endpoint. This module
- * holds them: counters (int64, only go up) and gauges (double, set to any
- * value), each with a name, a help text and at most one label pair, e.g.
+ * holds them: counters (int64, only go up), gauges (double, set to any
+ * value) and histograms (fixed buckets), each with a name, a help text and at most one label pair, e.g.
  *
  *     revos_records_total{topic="revos.signals"} 1234
  *
@@ -28,13 +28,16 @@
 #ifndef REVOS_HTTP_METRICS_H
 #define REVOS_HTTP_METRICS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define REVOS_METRICS_MAX_SERIES 512
+#define REVOS_METRICS_MAX_BUCKETS 16
 
 typedef struct revos_metrics revos_metrics;
 typedef struct revos_counter revos_counter;
 typedef struct revos_gauge revos_gauge;
+typedef struct revos_histogram revos_histogram;
 
 /* Returns an empty registry, or NULL when out of memory. */
 revos_metrics *revos_metrics_new(void);
@@ -56,6 +59,22 @@ revos_counter *revos_metrics_counter(revos_metrics *metrics, const char *name, c
 /* Same as revos_metrics_counter, for a gauge. */
 revos_gauge *revos_metrics_gauge(revos_metrics *metrics, const char *name, const char *help,
                                  const char *label_name, const char *label_value);
+
+/* Same, for a histogram with the given upper bounds (strictly increasing,
+ * finite, 1..REVOS_METRICS_MAX_BUCKETS of them; +Inf is implied). Rendered
+ * as <name>_bucket{le="..."} (cumulative), <name>_sum and <name>_count.
+ * Bounds of a later call for an existing series are ignored; invalid bounds
+ * are a refused registration (see "Bounds"). */
+revos_histogram *revos_metrics_histogram(revos_metrics *metrics, const char *name,
+                                         const char *help, const char *label_name,
+                                         const char *label_value, const double *bounds,
+                                         size_t n_bounds);
+
+/* Any thread. Records one observation (NaN is ignored). NULL is a no-op. */
+void revos_histogram_observe(revos_histogram *histogram, double value);
+
+/* Any thread. Observations so far. */
+int64_t revos_histogram_count(const revos_histogram *histogram);
 
 /* Any thread. Adds delta to the counter; a negative delta is ignored
  * (Prometheus counters never go down). NULL is a no-op. */

@@ -6,13 +6,17 @@
  * MHD's bare NULL, and getsockname tells us which port an ephemeral bind
  * got. libmicrohttpd closes the socket when the daemon stops.
  *
- * Readiness is an atomic flag plus a reason string; the reason is copied
- * under a small mutex because a string cannot be swapped atomically without
- * allocation, and the critical sections are a bounded memcpy on either side.
+ * Readiness is an atomic flag plus a reason string and the list of missing
+ * parts; the strings are copied under a small mutex because a string cannot
+ * be swapped atomically without allocation, and the critical sections are a
+ * bounded memcpy on either side. /readyz answers JSON built with jansson (so
+ * a reason quoting an error message is escaped properly).
  * Every response body is a malloc'd buffer that libmicrohttpd frees. */
 #include "http/ops_server.h"
 
 #include "log/log.h"
+
+#include <jansson.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +43,7 @@ struct revos_ops {
     atomic_int ready;
     pthread_mutex_t reason_lock;
     char reason[OPS_REASON_MAX];
+    char missing[OPS_REASON_MAX]; /* comma-separated parts, e.g. "kafka,assignment" */
 };
 
 /* ==== Responses (server thread) ==== */
@@ -73,20 +78,37 @@ static enum MHD_Result respond_text(struct MHD_Connection *connection, unsigned 
 
 static enum MHD_Result answer_readyz(revos_ops *ops, struct MHD_Connection *connection)
 {
-    int ready = atomic_load(&ops->ready);
     char reason[OPS_REASON_MAX];
+    char missing[OPS_REASON_MAX];
+    int ready;
     pthread_mutex_lock(&ops->reason_lock);
+    ready = atomic_load(&ops->ready);
     memcpy(reason, ops->reason, sizeof reason);
+    memcpy(missing, ops->missing, sizeof missing);
     pthread_mutex_unlock(&ops->reason_lock);
-    if (ready) {
-        if (reason[0] == '\0')
-            return respond_text(connection, MHD_HTTP_OK, "ready");
-        char body[OPS_REASON_MAX + 16];
-        snprintf(body, sizeof body, "ready: %s", reason);
-        return respond_text(connection, MHD_HTTP_OK, body);
+    json_t *doc = json_object();
+    json_t *parts = json_array();
+    if (doc == NULL || parts == NULL) {
+        json_decref(doc);
+        json_decref(parts);
+        return respond_text(connection, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
     }
-    return respond_text(connection, MHD_HTTP_SERVICE_UNAVAILABLE,
-                        reason[0] != '\0' ? reason : "not ready");
+    if (!ready) {
+        char *save = NULL;
+        for (char *part = strtok_r(missing, ",", &save); part != NULL;
+             part = strtok_r(NULL, ",", &save))
+            json_array_append_new(parts, json_string(part));
+    }
+    json_object_set_new(doc, "ready", json_boolean(ready));
+    json_object_set_new(doc, "missing", parts);
+    json_object_set_new(doc, "reason",
+                        json_string(reason[0] != '\0' ? reason : ready ? "ready" : "not ready"));
+    char *body = json_dumps(doc, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_decref(doc);
+    if (body == NULL)
+        return respond_text(connection, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+    return respond(connection, ready ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
+                   "application/json", body, strlen(body));
 }
 
 static enum MHD_Result answer_metrics(revos_ops *ops, struct MHD_Connection *connection)
@@ -241,16 +263,23 @@ revos_status revos_ops_start(revos_ops **out, const char *bind_addr, int port,
 
 void revos_ops_set_ready(revos_ops *ops, int ready, const char *reason)
 {
+    revos_ops_set_readiness(ops, ready, reason, NULL);
+}
+
+void revos_ops_set_readiness(revos_ops *ops, int ready, const char *reason, const char *missing)
+{
     if (ops == NULL)
         return;
-    /* Reason first, so a scrape that sees "not ready" sees its reason. While
-     * ready, "ok" is no detail worth showing. */
+    /* Strings and flag change together, so a scrape that sees "not ready"
+     * sees its reason and its missing parts. While ready, a reason is a
+     * detail worth showing (a refused configuration); "ok" is none. */
     if (ready && reason != NULL && strcmp(reason, "ok") == 0)
         reason = NULL;
     pthread_mutex_lock(&ops->reason_lock);
     snprintf(ops->reason, sizeof ops->reason, "%s", reason != NULL ? reason : "");
-    pthread_mutex_unlock(&ops->reason_lock);
+    snprintf(ops->missing, sizeof ops->missing, "%s", !ready && missing != NULL ? missing : "");
     atomic_store(&ops->ready, ready ? 1 : 0);
+    pthread_mutex_unlock(&ops->reason_lock);
 }
 
 int revos_ops_port(const revos_ops *ops)

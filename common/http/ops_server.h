@@ -3,16 +3,18 @@
  * A small HTTP server on libmicrohttpd's own polling thread, answering:
  *
  *   GET /healthz  200 "ok"                     the process is alive
- *   GET /readyz   200 "ready"                  the worker loop says it is ready
- *                 503 "<reason>"               ...or why it is not (initially
- *                                              "starting")
+ *   GET /readyz   200 {"ready":true,"missing":[],"reason":"ready"}
+ *                 503 {"ready":false,"missing":["kafka","assignment"],
+ *                      "reason":"<why>"}       ...or what is missing and why
+ *                                              (initially reason "starting")
+ *                 (Content-Type: application/json)
  *   GET /metrics  200 Prometheus text format   the revos_metrics registry
  *                 (Content-Type: text/plain; version=0.0.4; charset=utf-8)
  *   other paths   404
  *   other methods 405 (HEAD is answered like GET, without a body)
  *
- * Bodies are plain text without a trailing newline (as Kubernetes' own
- * /healthz does).
+ * Other bodies are plain text without a trailing newline (as Kubernetes'
+ * own /healthz does).
  *
  * Threads: revos_ops_start and revos_ops_stop belong to the main thread.
  * revos_ops_set_ready may be called from any thread (the worker loop, a
@@ -46,6 +48,12 @@ revos_status revos_ops_start(revos_ops **out, const char *bind_addr, int port,
  * or "ok" is a detail worth seeing (e.g. a refused configuration version):
  * the body is then "ready: <reason>". NULL ops is a no-op. */
 void revos_ops_set_ready(revos_ops *ops, int ready, const char *reason);
+
+/* Any thread. Same, with the parts that are missing while not ready, as a
+ * comma-separated list ("kafka", "postgres", "assignment", ...; copied, at
+ * most 255 bytes kept), rendered as the /readyz body's "missing" array.
+ * revos_ops_set_ready is this with no missing parts. */
+void revos_ops_set_readiness(revos_ops *ops, int ready, const char *reason, const char *missing);
 
 /* Any thread. The port actually bound (useful after asking for port 0), or
  * -1 when ops is NULL (endpoint disabled). */

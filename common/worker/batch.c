@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 
 #include "log/log.h"
+#include "worker/worker_metrics.h"
 
 void revos_batch_init(revos_batch *batch)
 {
@@ -79,8 +80,10 @@ revos_status revos_batch_emit(revos_batch *batch, const char *topic_suffix, cons
     if (st != REVOS_OK)
         return revos_wrap(err, st, revos_record_type_name(type));
     st = push_output(batch, topic, key, key ? strlen(key) : 0, value, value_len, err);
-    if (st == REVOS_OK)
+    if (st == REVOS_OK) {
         revos_batch_count(batch, "revos_records_out_total", "Records emitted", 1);
+        revos_worker_metrics_topic_out(batch->metrics, topic, 1);
+    }
     return st;
 }
 
@@ -209,13 +212,11 @@ void revos_batch_reject(revos_batch *batch, const revos_msg *msg, const revos_er
             batch->alloc_status = st == REVOS_ERR_RETRY ? REVOS_ERR_RETRY : REVOS_ERR_FATAL;
     }
     batch->n_rejected++;
-    if (batch->metrics != NULL) {
-        revos_counter *counter = revos_metrics_counter(
-            batch->metrics, "revos_dead_letters_total",
-            "Records sent to the dead-letter topic, by error class", "class", cls);
-        if (counter != NULL)
-            revos_counter_add(counter, 1);
-    }
+    revos_batch_count(batch, "revos_dead_letters_total", "Records sent to the dead-letter topic", 1);
+    revos_counter_add(revos_metrics_counter(batch->metrics, "revos_dead_letters_by_class_total",
+                                            "Records sent to the dead-letter topic, by error class",
+                                            "class", cls),
+                      1);
 }
 
 void revos_batch_count(revos_batch *batch, const char *metric, const char *help, int64_t n)

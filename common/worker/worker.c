@@ -11,6 +11,7 @@
 #include "worker/worker.h"
 
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@
 #include "worker/limits.h"
 #include "worker/offsets.h"
 #include "worker/relay.h"
+#include "worker/worker_metrics.h"
 
 static volatile sig_atomic_t running = 1;
 
@@ -41,6 +43,7 @@ typedef struct owned_partition {
     char topic[256];     /* Kafka topic names are at most 249 characters */
     int32_t partition;
     int64_t stored;      /* PG_OUTBOX: next_offset as stored in PostgreSQL (-1 none) */
+    int64_t committed;   /* PG_OUTBOX: last offset also committed to the Kafka group (-1 none) */
 } owned_partition;
 
 typedef struct worker {
@@ -70,6 +73,9 @@ typedef struct worker {
     size_t dlq_max_payload;
     char instance[128];      /* REVOS_INSTANCE_ID, else the host name */
     char fatal_reason[600];  /* why the loop stopped on a fatal error */
+    int64_t ready_checked_ms;  /* last readiness probe */
+    int64_t gauges_checked_ms; /* last lag / outbox gauge update */
+    char batch_error[512];     /* why the last batch rolled back ("" after a commit) */
 } worker;
 
 static int64_t now_ms(void)
@@ -143,6 +149,7 @@ static void assign_partitions(worker *w, rd_kafka_t *rk, rd_kafka_topic_partitio
         snprintf(op->topic, sizeof op->topic, "%s", tp->topic);
         op->partition = tp->partition;
         op->stored = -1;
+        op->committed = -1;
         if (w->def->delivery == REVOS_DELIVERY_PG_OUTBOX) {
             op->stored = tp->offset; /* revos_offsets_load put the stored value here */
             tp->offset = op->stored >= 0 ? op->stored : RD_KAFKA_OFFSET_BEGINNING;
@@ -172,6 +179,7 @@ static void revoke_partitions(worker *w, rd_kafka_t *rk, rd_kafka_topic_partitio
         owned_partition *op = find_part(w, tp->topic, tp->partition);
         if (op != NULL)
             *op = w->parts[--w->n_parts];
+        revos_worker_metrics_lag(w->metrics, tp->topic, tp->partition, 0); /* another member's now */
         if (w->def->on_revoke != NULL)
             w->def->on_revoke(w->state, tp->topic, tp->partition);
         revos_log_info("%s %s[%d]", lost ? "lost" : "revoked", tp->topic, (int)tp->partition);
@@ -213,8 +221,13 @@ static revos_status refresh_config(worker *w, int force, revos_err *err)
     json_t *doc = NULL;
     int64_t version = 0;
     revos_status st = revos_pg_config_latest(w->pg, &doc, &version, err);
-    if (st != REVOS_OK)
+    if (st != REVOS_OK) {
+        count(w, "revos_config_refresh_failures_total", "Failed reads of the governed configuration", 1);
+        if (w->config != NULL)
+            revos_log_warn("configuration: %s (keeping version %lld)", err->msg,
+                           (long long)w->config_version);
         return st;
+    }
     if (version == w->config_version && w->config != NULL) {
         json_decref(doc);
         return REVOS_OK;
@@ -507,6 +520,7 @@ static revos_status commit_kafka(worker *w, polled *p, revos_batch *batch, revos
         st = revos_kafka_error(rd_kafka_commit_transaction(w->producer, 60000),
                                "commit_transaction", err);
     if (st != REVOS_OK) {
+        count(w, "revos_transaction_aborts_total", "Kafka transactions aborted", 1);
         revos_err abort_err = {{0}, {0}};
         if (revos_kafka_error(rd_kafka_abort_transaction(w->producer, 30000), "abort_transaction",
                               &abort_err) != REVOS_OK)
@@ -519,6 +533,7 @@ static revos_status commit_kafka(worker *w, polled *p, revos_batch *batch, revos
  * the failure after the batch was rolled back and rewound. */
 static revos_status run_batch(worker *w, polled *p, revos_err *err)
 {
+    int64_t started_ms = now_ms();
     revos_msg *views = p->views;
     revos_batch batch;
     revos_batch_init(&batch);
@@ -548,6 +563,15 @@ static revos_status run_batch(worker *w, polled *p, revos_err *err)
     if (st == REVOS_OK) {
         count(w, "revos_records_in_total", "Records consumed", (int64_t)p->n);
         count(w, "revos_batches_total", "Batches committed", 1);
+        for (size_t i = 0; i < p->n;) { /* per topic, counting runs of one topic at once */
+            const char *topic = rd_kafka_topic_name(p->msgs[i]->rkt);
+            size_t j = i + 1;
+            while (j < p->n && p->msgs[j]->rkt == p->msgs[i]->rkt)
+                j++;
+            revos_worker_metrics_topic_in(w->metrics, topic, (int64_t)(j - i));
+            i = j;
+        }
+        revos_worker_metrics_batch(w->metrics, p->n, (double)(now_ms() - started_ms) / 1000.0);
     } else {
         if (pg_mode)
             revos_pg_rollback(w->pg);
@@ -586,6 +610,147 @@ static revos_status run_tick(worker *w, revos_err *err)
     revos_batch_clear(&batch);
     free(batch.outputs);
     return st;
+}
+
+/* ==== Progress seen from Kafka ==== */
+
+/* PG_OUTBOX: PostgreSQL holds the offsets that count; after each relay they
+ * are also committed to the Kafka group, asynchronously and only when they
+ * moved, so kafka-consumer-groups and lag exporters show progress. Nothing
+ * reads them back: assignment always seeks to PostgreSQL's offsets. A lost
+ * or late commit only makes the lag look larger for a moment. */
+static void commit_offsets_to_group(worker *w)
+{
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(16);
+    for (size_t i = 0; i < w->n_parts; i++) {
+        owned_partition *op = &w->parts[i];
+        if (op->stored < 0 || op->stored == op->committed)
+            continue;
+        rd_kafka_topic_partition_list_add(list, op->topic, op->partition)->offset = op->stored;
+    }
+    if (list->cnt > 0) {
+        rd_kafka_resp_err_t e = rd_kafka_commit(w->consumer, list, 1);
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            for (int i = 0; i < list->cnt; i++) {
+                owned_partition *op = find_part(w, list->elems[i].topic, list->elems[i].partition);
+                if (op != NULL)
+                    op->committed = list->elems[i].offset;
+            }
+            count(w, "revos_kafka_offset_commits_total",
+                  "Informational commits of the PostgreSQL-stored offsets to the Kafka group", 1);
+        } else {
+            revos_log_debug("informational offset commit: %s", rd_kafka_err2str(e));
+        }
+    }
+    rd_kafka_topic_partition_list_destroy(list);
+}
+
+/* Every 5 s: consumer lag per owned partition from the locally known high
+ * watermark (updated by fetches, no broker round trip) and the next offset
+ * (PostgreSQL's for PG_OUTBOX, the consumer position otherwise), and the
+ * outbox backlog and age. */
+static void update_gauges(worker *w)
+{
+    int64_t now = now_ms();
+    if (now - w->gauges_checked_ms < 5000)
+        return;
+    w->gauges_checked_ms = now;
+    revos_gauge_set(revos_metrics_gauge(w->metrics, "revos_assigned_partitions",
+                                        "Partitions assigned to this member", NULL, NULL),
+                    (double)w->n_parts);
+    for (size_t i = 0; i < w->n_parts; i++) {
+        owned_partition *op = &w->parts[i];
+        int64_t low = 0, high = 0;
+        if (rd_kafka_get_watermark_offsets(w->consumer, op->topic, op->partition, &low, &high) !=
+                RD_KAFKA_RESP_ERR_NO_ERROR ||
+            high < 0)
+            continue;
+        int64_t next = op->stored;
+        if (w->def->delivery != REVOS_DELIVERY_PG_OUTBOX) {
+            rd_kafka_topic_partition_list_t *pos = rd_kafka_topic_partition_list_new(1);
+            rd_kafka_topic_partition_list_add(pos, op->topic, op->partition);
+            next = rd_kafka_position(w->consumer, pos) == RD_KAFKA_RESP_ERR_NO_ERROR
+                       ? pos->elems[0].offset
+                       : -1;
+            rd_kafka_topic_partition_list_destroy(pos);
+        }
+        if (next < 0)
+            next = low; /* nothing consumed yet: all of what the partition holds */
+        revos_worker_metrics_lag(w->metrics, op->topic, op->partition, high - next);
+    }
+    if (w->def->delivery == REVOS_DELIVERY_PG_OUTBOX)
+        revos_worker_metrics_outbox(w->metrics, w->pg, w->def->name);
+}
+
+/* ==== Readiness ==== */
+
+/* /readyz means: connected to Kafka, connected to PostgreSQL, holding an
+ * assignment (and the last batch did not roll back). Probed from the loop,
+ * on the main thread, at most once a second (force: now): a Metadata
+ * round trip to the broker on the producer handle (1 s timeout) and
+ * `SELECT 1` on the worker's
+ * connection, which also reconnects a dropped one. The body names each
+ * missing part, and revos_ready / revos_dependency_up carry the same for
+ * Prometheus. Called only between batches, never inside a transaction. */
+typedef struct readiness {
+    char missing[128]; /* "kafka,postgres" */
+    char reason[1024]; /* "kafka: ...; postgres: ..." */
+} readiness;
+
+__attribute__((format(printf, 3, 4)))
+static void readiness_missing(readiness *rd, const char *part, const char *fmt, ...)
+{
+    size_t m = strlen(rd->missing), r = strlen(rd->reason);
+    snprintf(rd->missing + m, sizeof rd->missing - m, "%s%s", m > 0 ? "," : "", part);
+    snprintf(rd->reason + r, sizeof rd->reason - r, "%s", r > 0 ? "; " : "");
+    r = strlen(rd->reason);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rd->reason + r, sizeof rd->reason - r, fmt, ap);
+    va_end(ap);
+}
+
+static void probe_readiness(worker *w, int force)
+{
+    int64_t now = now_ms();
+    if (!force && now - w->ready_checked_ms < 1000)
+        return;
+    w->ready_checked_ms = now;
+    readiness rd = {"", ""};
+    const struct rd_kafka_metadata *md = NULL;
+    /* through the producer: a consumer's metadata cache (its regex
+     * subscription, its partitions' leaders) is left to librdkafka alone */
+    rd_kafka_resp_err_t e = w->producer != NULL ? rd_kafka_metadata(w->producer, 0, NULL, &md, 1000)
+                                                : RD_KAFKA_RESP_ERR__STATE;
+    int kafka_up = e == RD_KAFKA_RESP_ERR_NO_ERROR && md->broker_cnt > 0;
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+        rd_kafka_metadata_destroy(md);
+    if (!kafka_up)
+        readiness_missing(&rd, "kafka", "kafka: %s", rd_kafka_err2str(e));
+    revos_err err = {{0}, {0}};
+    int pg_up = revos_pg_ensure(w->pg, &err) == REVOS_OK &&
+                revos_pg_exec(w->pg, "SELECT 1", 0, NULL, NULL, &err) == REVOS_OK;
+    if (!pg_up)
+        readiness_missing(&rd, "postgres", "postgres: %s", err.msg);
+    if (w->n_parts == 0)
+        readiness_missing(&rd, "assignment", "no partition assigned to this member of %s", w->group);
+    if (w->batch_error[0] != '\0')
+        readiness_missing(&rd, "processing", "last batch rolled back: %s", w->batch_error);
+    if (w->config == NULL)
+        readiness_missing(&rd, "configuration", "%s",
+                          w->ready_note[0] != '\0' ? w->ready_note : "no configuration in force");
+    int ready = rd.missing[0] == '\0';
+    /* while ready, a refused configuration is a detail worth showing */
+    revos_ops_set_readiness(w->ops, ready, ready ? w->ready_note : rd.reason, rd.missing);
+    revos_gauge_set(revos_metrics_gauge(w->metrics, "revos_ready",
+                                        "1 when /readyz answers 200 (Kafka, PostgreSQL, assignment)",
+                                        NULL, NULL), ready);
+    revos_gauge_set(revos_metrics_gauge(w->metrics, "revos_dependency_up",
+                                        "1 when the dependency answered the last readiness probe",
+                                        "dependency", "kafka"), kafka_up);
+    revos_gauge_set(revos_metrics_gauge(w->metrics, "revos_dependency_up",
+                                        "1 when the dependency answered the last readiness probe",
+                                        "dependency", "postgres"), pg_up);
 }
 
 /* ==== Start and stop ==== */
@@ -638,8 +803,13 @@ static revos_status with_retry(worker *w, const char *what,
         revos_status st = step(w, err);
         if (st != REVOS_ERR_RETRY)
             return st;
+        /* the part /readyz names: postgres for the connection and the
+         * migrations, kafka for the producer, else the step itself */
         if (w->ops != NULL)
-            revos_ops_set_ready(w->ops, 0, err->msg);
+            revos_ops_set_readiness(w->ops, 0, err->msg,
+                                    strncmp(what, "kafka", 5) == 0 ? "kafka"
+                                    : strcmp(what, "migrations") == 0 ? "postgres"
+                                                                       : what);
         if (attempt == 1 || attempt % 10 == 0)
             revos_log_warn("%s: %s (retrying)", what, err->msg);
         sleep_ms(attempt < 10 ? 500 : 2000);
@@ -755,9 +925,9 @@ static int main_loop(worker *w)
     int exit_code = 0;
     int64_t next_tick = 0;
     int backoff_ms = 100;
-    revos_ops_set_ready(w->ops, 1, w->ready_note[0] != '\0' ? w->ready_note : "ok");
     while (running && !w->fatal) {
         revos_err err = {{0}, {0}};
+        probe_readiness(w, 0);
         if (refresh_config(w, 0, &err) == REVOS_ERR_FATAL) {
             revos_log_error("%s", err.msg);
             snprintf(w->fatal_reason, sizeof w->fatal_reason, "configuration: %s", err.msg);
@@ -777,14 +947,20 @@ static int main_loop(worker *w)
                 break;
             }
             if (st == REVOS_ERR_RETRY) {
+                count(w, "revos_batch_retries_total",
+                      "Batches rolled back to be retried after a transient failure", 1);
                 revos_log_warn("batch rolled back, will retry: %s", err.msg);
-                revos_ops_set_ready(w->ops, 0, err.msg);
+                snprintf(w->batch_error, sizeof w->batch_error, "%s", err.msg);
+                probe_readiness(w, 1);
                 sleep_ms(backoff_ms);
                 backoff_ms = backoff_ms < 5000 ? backoff_ms * 2 : 5000;
                 continue;
             }
             backoff_ms = 100;
-            revos_ops_set_ready(w->ops, 1, w->ready_note[0] != '\0' ? w->ready_note : "ok");
+            if (w->batch_error[0] != '\0') {
+                w->batch_error[0] = '\0';
+                probe_readiness(w, 1);
+            }
         }
         if (w->def->delivery == REVOS_DELIVERY_PG_OUTBOX) {
             revos_status st = revos_outbox_relay(w->pg, w->producer, &w->delivery, w->def->name,
@@ -792,8 +968,11 @@ static int main_loop(worker *w)
             if (st != REVOS_OK) {
                 revos_log_warn("outbox relay: %s", err.msg);
                 recover_producer(w);
+            } else {
+                commit_offsets_to_group(w);
             }
         }
+        update_gauges(w);
         if (w->def->tick != NULL && time_ms() >= next_tick) {
             next_tick = time_ms() + (w->def->tick_ms > 0 ? w->def->tick_ms : 1000);
             revos_status st = run_tick(w, &err);
@@ -900,6 +1079,14 @@ int revos_worker_run(const revos_worker_def *def, int argc, char **argv)
         return 1;
     }
     w->metrics = revos_metrics_new();
+    {   /* every series at 0 before anything else, so a scrape during start-up sees them */
+        const char *inputs[16];
+        size_t n_inputs = 0;
+        for (; n_inputs < def->n_inputs && n_inputs < 16; n_inputs++)
+            inputs[n_inputs] = def->inputs[n_inputs].suffix;
+        revos_worker_metrics_register(w->metrics, &w->settings, def->name, inputs, n_inputs,
+                                      def->delivery == REVOS_DELIVERY_PG_OUTBOX);
+    }
     long port = limits.http_port;
     revos_status st = w->metrics ? REVOS_OK : REVOS_ERR_FATAL;
     if (st == REVOS_OK)

@@ -120,3 +120,30 @@ e2e_produce_phase() { # DIR PHASE: in event-time order across topics when mixed.
         "$REVOS_BIN_DIR/revosctl" produce "$topic" "$f" >&2
     done
 }
+
+# The ops port a worker started with REVOS_HTTP_PORT=0 logged (empty if none yet).
+e2e_ops_port() { # LOGFILE
+    sed -n 's/.*ops endpoint on port \([0-9]*\).*/\1/p' "$1" 2>/dev/null | head -1
+}
+
+# The local stack's ports (deploy/local/up) from the exported REVOS_* values,
+# so a test can stop and restart the very stack tests/run started.
+# Sets E2E_PG_PORT, E2E_KAFKA_PORT, E2E_KAFKA_CONTROLLER_PORT.
+e2e_local_stack_ports() {
+    E2E_KAFKA_PORT=${REVOS_KAFKA_BROKERS##*:}
+    E2E_PG_PORT=$(printf '%s\n' "$REVOS_PG_DSN" | sed -n 's/.*port=\([0-9]*\).*/\1/p')
+    . "$REVOS_SOURCE_DIR/deploy/local/local-dir.sh"
+    local dir
+    dir=$(revos_local_dir "$REVOS_SOURCE_DIR")
+    E2E_KAFKA_CONTROLLER_PORT=${REVOS_KAFKA_CONTROLLER_PORT:-$(cat "$dir/kafka/controller-port" 2>/dev/null)}
+    [[ "$E2E_KAFKA_PORT" =~ ^[0-9]+$ && "$E2E_PG_PORT" =~ ^[0-9]+$ && "$E2E_KAFKA_CONTROLLER_PORT" =~ ^[0-9]+$ ]]
+}
+
+# deploy/local/up or down on those ports (ARGS: --pg-only, --kafka-only).
+e2e_stack() { # up|down [ARGS...]
+    local verb=$1
+    shift
+    REVOS_SKIP_DEPS=1 REVOS_PG_PORT=$E2E_PG_PORT REVOS_KAFKA_PORT=$E2E_KAFKA_PORT \
+        REVOS_KAFKA_CONTROLLER_PORT=$E2E_KAFKA_CONTROLLER_PORT \
+        "$REVOS_SOURCE_DIR/deploy/local/$verb" "$@" >/dev/null
+}

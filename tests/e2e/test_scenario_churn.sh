@@ -68,7 +68,7 @@ PY
 
 port=$(sed -n 's/.*ops endpoint on port \([0-9]*\).*/\1/p' "$work/logs/revos-score.log" | head -1)
 e2e_check "ops /healthz answers ok" test "$(curl -s "http://127.0.0.1:$port/healthz")" = ok
-e2e_check "ops /readyz answers ready" test "$(curl -s "http://127.0.0.1:$port/readyz")" = ready
+e2e_check "ops /readyz answers ready" bash -c "curl -s -f 'http://127.0.0.1:$port/readyz' | grep -q '\"ready\":true'"
 e2e_check "ops /metrics counts consumed records" \
     bash -c "curl -s 'http://127.0.0.1:$port/metrics' | grep -Eq '^revos_records_in_total [1-9]'"
 e2e_stop_all

@@ -2,7 +2,7 @@
  * refusal metrics (common/worker/worker.c): a fatal exit is recorded in
  * PostgreSQL and the run that follows reports it on /metrics
  * (revos_restarts_after_fatal_total) together with its dead letters by class
- * (revos_dead_letters_total{class=...}) and the configuration version in
+ * (revos_dead_letters_by_class_total{class=...}) and the configuration version in
  * force (revos_config_version).
  *
  * A toy worker ("revos-toy") counts Signals; in its first run it fails its
@@ -382,7 +382,7 @@ END_TEST
 START_TEST(dead_letters_are_counted_by_class)
 {
     ASSERT_SCENARIO_RAN();
-    ck_assert_msg(strstr(metrics_text, "\nrevos_dead_letters_total{class=\"toy_rule\"} 1\n") != NULL,
+    ck_assert_msg(strstr(metrics_text, "\nrevos_dead_letters_by_class_total{class=\"toy_rule\"} 1\n") != NULL,
                   "%s", metrics_text);
 }
 END_TEST

@@ -271,6 +271,56 @@ START_TEST(null_series_updates_are_no_ops)
 }
 END_TEST
 
+START_TEST(histogram_renders_cumulative_buckets_sum_and_count)
+{
+    static const double bounds[] = {0.1, 1, 10};
+    revos_histogram *h = revos_metrics_histogram(metrics, "revos_batch_seconds", "Batch time.",
+                                                 "worker", "score", bounds, 3);
+    revos_histogram_observe(h, 0.05);
+    revos_histogram_observe(h, 0.5);
+    revos_histogram_observe(h, 1); /* le is inclusive */
+    revos_histogram_observe(h, 50);
+    char *text = revos_metrics_render(metrics);
+    ck_assert_str_eq(text, "# HELP revos_batch_seconds Batch time.\n"
+                           "# TYPE revos_batch_seconds histogram\n"
+                           "revos_batch_seconds_bucket{worker=\"score\",le=\"0.1\"} 1\n"
+                           "revos_batch_seconds_bucket{worker=\"score\",le=\"1\"} 3\n"
+                           "revos_batch_seconds_bucket{worker=\"score\",le=\"10\"} 3\n"
+                           "revos_batch_seconds_bucket{worker=\"score\",le=\"+Inf\"} 4\n"
+                           "revos_batch_seconds_sum{worker=\"score\"} 51.55\n"
+                           "revos_batch_seconds_count{worker=\"score\"} 4\n");
+    ck_assert_int_eq(revos_histogram_count(h), 4);
+    free(text);
+}
+END_TEST
+
+START_TEST(histogram_without_observations_renders_zeros)
+{
+    static const double bounds[] = {1, 5};
+    revos_metrics_histogram(metrics, "revos_batch_records", "Records per batch.", NULL, NULL,
+                            bounds, 2);
+    char *text = revos_metrics_render(metrics);
+    ck_assert_ptr_nonnull(strstr(text, "revos_batch_records_bucket{le=\"1\"} 0\n"
+                                       "revos_batch_records_bucket{le=\"5\"} 0\n"
+                                       "revos_batch_records_bucket{le=\"+Inf\"} 0\n"
+                                       "revos_batch_records_sum 0\n"
+                                       "revos_batch_records_count 0\n"));
+    free(text);
+}
+END_TEST
+
+START_TEST(histogram_with_unordered_bounds_is_refused)
+{
+    static const double bad[] = {5, 1};
+    revos_histogram *h = revos_metrics_histogram(metrics, "revos_bad", "Bad.", NULL, NULL, bad, 2);
+    revos_histogram_observe(h, 1); /* goes nowhere, does not crash */
+    char *text = revos_metrics_render(metrics);
+    ck_assert_ptr_null(strstr(text, "revos_bad"));
+    ck_assert_ptr_nonnull(strstr(text, "revos_metrics_refused_series_total 1\n"));
+    free(text);
+}
+END_TEST
+
 static Suite *metrics_suite(void)
 {
     Suite *s = suite_create("http_metrics");
@@ -294,6 +344,9 @@ static Suite *metrics_suite(void)
     tcase_add_test(tc, empty_registry_renders_an_empty_document);
     tcase_add_test(tc, concurrent_updates_from_many_threads_are_not_lost);
     tcase_add_test(tc, null_series_updates_are_no_ops);
+    tcase_add_test(tc, histogram_renders_cumulative_buckets_sum_and_count);
+    tcase_add_test(tc, histogram_without_observations_renders_zeros);
+    tcase_add_test(tc, histogram_with_unordered_bounds_is_refused);
     suite_add_tcase(s, tc);
     return s;
 }

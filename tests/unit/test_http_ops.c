@@ -102,7 +102,7 @@ START_TEST(readyz_answers_503_starting_before_the_worker_is_ready)
 {
     reply r = request("GET", "/readyz");
     ck_assert_int_eq(r.status, 503);
-    ck_assert_str_eq(r.body, "starting");
+    ck_assert_str_eq(r.body, "{\"ready\":false,\"missing\":[],\"reason\":\"starting\"}");
 }
 END_TEST
 
@@ -111,7 +111,7 @@ START_TEST(readyz_answers_200_ready_once_set_ready)
     revos_ops_set_ready(ops, 1, NULL);
     reply r = request("GET", "/readyz");
     ck_assert_int_eq(r.status, 200);
-    ck_assert_str_eq(r.body, "ready");
+    ck_assert_str_eq(r.body, "{\"ready\":true,\"missing\":[],\"reason\":\"ready\"}");
 }
 END_TEST
 
@@ -120,10 +120,11 @@ START_TEST(readyz_while_ready_shows_a_detail_other_than_ok)
     revos_ops_set_ready(ops, 1, "configuration version 2 refused; version 1 stays in force");
     reply r = request("GET", "/readyz");
     ck_assert_int_eq(r.status, 200);
-    ck_assert_str_eq(r.body, "ready: configuration version 2 refused; version 1 stays in force");
+    ck_assert_str_eq(r.body, "{\"ready\":true,\"missing\":[],"
+                             "\"reason\":\"configuration version 2 refused; version 1 stays in force\"}");
     revos_ops_set_ready(ops, 1, "ok");
     r = request("GET", "/readyz");
-    ck_assert_str_eq(r.body, "ready");
+    ck_assert_str_eq(r.body, "{\"ready\":true,\"missing\":[],\"reason\":\"ready\"}");
 }
 END_TEST
 
@@ -133,7 +134,22 @@ START_TEST(readyz_answers_503_with_the_new_reason_when_readiness_is_lost)
     revos_ops_set_ready(ops, 0, "kafka: all brokers down");
     reply r = request("GET", "/readyz");
     ck_assert_int_eq(r.status, 503);
-    ck_assert_str_eq(r.body, "kafka: all brokers down");
+    ck_assert_str_eq(r.body,
+                     "{\"ready\":false,\"missing\":[],\"reason\":\"kafka: all brokers down\"}");
+}
+END_TEST
+
+START_TEST(readyz_names_the_missing_parts_and_escapes_the_reason)
+{
+    revos_ops_set_readiness(ops, 0, "postgres: \"down\"", "postgres,assignment");
+    reply r = request("GET", "/readyz");
+    ck_assert_int_eq(r.status, 503);
+    ck_assert_str_eq(r.body, "{\"ready\":false,\"missing\":[\"postgres\",\"assignment\"],"
+                             "\"reason\":\"postgres: \\\"down\\\"\"}");
+    revos_ops_set_readiness(ops, 1, NULL, NULL);
+    r = request("GET", "/readyz");
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_str_eq(r.body, "{\"ready\":true,\"missing\":[],\"reason\":\"ready\"}");
 }
 END_TEST
 
@@ -285,6 +301,7 @@ static Suite *ops_suite(void)
     tcase_add_test(endpoints, readyz_answers_200_ready_once_set_ready);
     tcase_add_test(endpoints, readyz_while_ready_shows_a_detail_other_than_ok);
     tcase_add_test(endpoints, readyz_answers_503_with_the_new_reason_when_readiness_is_lost);
+    tcase_add_test(endpoints, readyz_names_the_missing_parts_and_escapes_the_reason);
     tcase_add_test(endpoints, readiness_set_from_another_thread_is_served);
     tcase_add_test(endpoints, metrics_serves_the_registry_as_prometheus_text);
     tcase_add_test(endpoints, metrics_reflect_updates_between_scrapes);

@@ -14,6 +14,8 @@
  *                                     keyed by the source's natural key unless told; every failed
  *                                     record reported, exit 1 if any failed)
  *   revosctl consume TOPIC [--max N] [--timeout-ms MS]   (Avro topics as JSON lines)
+ *   revosctl wait [kafka] [postgres] [--wait-timeout S]  (until they answer, with backoff)
+ *   revosctl lag WORKER [--group G]     (the group's committed offsets and lag, as Kafka sees them)
  *
  * Settings come from the same REVOS_* environment and flags as the workers. */
 #include <stdio.h>
@@ -33,7 +35,9 @@ static int usage(void)
             "       revosctl outcome PLAY_ID --result renewed|churned|expanded|lost|reassigned|blocked\n"
             "       revosctl produce TOPIC|- FILE [--avro] [--key K | --key-field NAME] [--rate N]\n"
             "                        [--timestamp-ms MS]\n"
-            "       revosctl consume TOPIC [--max N] [--timeout-ms MS]\n");
+            "       revosctl consume TOPIC [--max N] [--timeout-ms MS]\n"
+            "       revosctl wait [kafka] [postgres] [--wait-timeout S]\n"
+            "       revosctl lag WORKER [--group G]\n");
     return 2;
 }
 
@@ -79,6 +83,10 @@ int main(int argc, char **argv)
         code = cmd_produce(&s, arg1, arg2);
     else if (strcmp(verb, "consume") == 0 && arg1 != NULL)
         code = cmd_consume(&s, arg1);
+    else if (strcmp(verb, "lag") == 0 && arg1 != NULL)
+        code = cmd_lag(&s, arg1);
+    else if (strcmp(verb, "wait") == 0)
+        code = cmd_wait(&s);
     else
         code = usage();
     revos_settings_free(&s);

@@ -16,6 +16,8 @@ int cmd_consume(const revos_settings *s, const char *topic_suffix);
 int cmd_explain(const revos_settings *s, const char *account);
 int cmd_ack(const revos_settings *s, const char *page_id);
 int cmd_outcome(const revos_settings *s, const char *play_id);
+int cmd_wait(const revos_settings *s);
+int cmd_lag(const revos_settings *s, const char *worker);
 
 /* Runs every worker's configuration check over doc (all sections): 0, or
  * -1 with the offending key and the worker whose check refused it in msg. */
