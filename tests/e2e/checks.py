@@ -56,6 +56,24 @@ def no_duplicate_pages(path):
     require(not dups, f"pages delivered more than once: {dups}")
 
 
+def live_pages_only(path, horizon_hours, live_account):
+    """Every page delivered is about a condition within the live horizon
+    (its as_of at most HORIZON_HOURS behind now), correctly signed and
+    delivered once, and LIVE_ACCOUNT was paged."""
+    import time
+    pages = lines(path)
+    oldest = (time.time() - float(horizon_hours) * 3600) * 1000
+    old = [p["page_id"] for p in pages if p["body"].get("as_of", 0) < oldest]
+    require(not old, f"pages about conditions older than {horizon_hours} h: {old[:3]}")
+    require(all(p["valid"] for p in pages), "a page with a bad signature")
+    counts = collections.Counter(p["page_id"] for p in pages)
+    dups = sorted(i for i, n in counts.items() if n > 1)
+    require(not dups, f"pages delivered more than once: {dups}")
+    accounts = {p["body"].get("account_id") for p in pages}
+    require(live_account in accounts, f"{live_account} was not paged (paged: {sorted(accounts)})")
+    print(f"  {len(pages)} pages, all live, once each, for {sorted(accounts)}")
+
+
 def pages_delivered_once(path, sent_ids):
     """Each page id of SENT_IDS (one a line, the route worker's 'sent' pages)
     reached the receiver exactly once, and nothing else did. Both empty is a

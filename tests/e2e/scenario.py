@@ -53,6 +53,11 @@ class Writer:
             with open(os.path.join(self.out, f"{phase}.mixed.tsv"), "w") as f:
                 for _, _, topic, line in sorted(rows):
                     f.write(f"{topic}\t{line}\n")
+        # every record with its event time, for merging several scenarios
+        with open(os.path.join(self.out, "all.timed.tsv"), "w") as f:
+            for phase, rows in self.mixed.items():
+                for t, _, topic, line in rows:
+                    f.write(f"{ms(t)}\t{topic}\t{line}\n")
 
 
 def cdc(entity, record_id, change, t, seq, fields, changed=()):

@@ -1,21 +1,23 @@
-/* cmd_explain.c -- revosctl explain ACCOUNT [--json]: "why is this account
- * 34?" in plain language, with the numbers and the evidence. ACCOUNT is the
- * account id or any external id the identity map knows (a Salesforce
- * Account Id, a domain, a Zendesk organization, ...). */
+/* cmd_explain.c -- revosctl explain ACCOUNT [--at DATE] [--json]: "why is
+ * this account 34?" in plain language, with the numbers and the evidence.
+ * ACCOUNT is the account id or any external id the identity map knows (a
+ * Salesforce Account Id, a domain, a Zendesk organization, ...). Without
+ * --at the latest scores (score_current); with it the settled scores as of
+ * the end of that UTC day, from the account's event-time state. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pg/pg.h"
+#include "score/calendar.h"
 #include "revosctl.h"
 
-/* The account id ACCOUNT names, malloc'd, or NULL when unknown. */
-static char *resolve_account(PGconn *conn, const char *account, revos_err *err)
+char *revosctl_resolve_account(PGconn *conn, const char *account, revos_err *err)
 {
     const char *params[] = {account};
     PGresult *res = NULL;
     if (revos_pg_exec(conn,
-            "SELECT account_id FROM score_current WHERE account_id = $1"
+            "SELECT account_id FROM score_account_state WHERE account_id = $1"
             " UNION ALL SELECT account_id FROM norm_identity WHERE value = lower($1) OR value = $1"
             " LIMIT 1", 1, params, &res, err) != REVOS_OK)
         return NULL;
@@ -151,13 +153,21 @@ int cmd_explain(const revos_settings *s, const char *account)
         return 1;
     revos_err err = {{0}, {0}};
     int code = 1;
-    char *account_id = resolve_account(conn, account, &err);
+    char *account_id = revosctl_resolve_account(conn, account, &err);
     json_t *report = NULL;
     if (account_id == NULL) {
         fprintf(stderr, "revosctl: %s\n", err.msg[0] ? err.msg : "no account known by that id");
         goto done;
     }
-    json_t *scores = load_scores(conn, account_id, &err);
+    const char *at = revos_settings_get(s, "REVOS_AT", NULL);
+    int64_t day = 0;
+    if (at != NULL && revos_day_parse(at, &day) != 0) {
+        fprintf(stderr, "revosctl: --at %s is not a date (YYYY-MM-DD)\n", at);
+        code = 2;
+        goto done;
+    }
+    json_t *scores = at != NULL ? revosctl_scores_at(conn, account_id, day, &err)
+                                : load_scores(conn, account_id, &err);
     json_t *plays = scores ? load_plays(conn, account_id, &err) : NULL;
     json_t *ids = plays ? load_ids(conn, account_id, &err) : NULL;
     if (ids == NULL) {

@@ -6,7 +6,10 @@
  *                                    (each topic with its class's retention and timestamp policy,
  *                                     the raw ones with K=V merged over it; existing topics
  *                                     brought to it, changes printed)
- *   revosctl explain ACCOUNT [--json]
+ *   revosctl explain ACCOUNT [--at YYYY-MM-DD] [--json]
+ *                                    (--at: the settled scores as of the end of that day)
+ *   revosctl timeline ACCOUNT [--kind K] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]
+ *                                    (the settled timeline: value and tier per day)
  *   revosctl ack PAGE_ID [--actor WHO]
  *   revosctl outcome PLAY_ID --result R [--note TEXT] [--actor WHO]
  *   revosctl produce TOPIC FILE [--avro] [--key K | --key-field NAME] [--rate N] [--timestamp-ms MS]
@@ -30,7 +33,8 @@ static int usage(void)
             "usage: revosctl migrate\n"
             "       revosctl config apply [--config-dir DIR]\n"
             "       revosctl topics create [--partitions N] [--replication N] [--raw-topic-config K=V,...]\n"
-            "       revosctl explain ACCOUNT [--json]\n"
+            "       revosctl explain ACCOUNT [--at YYYY-MM-DD] [--json]\n"
+            "       revosctl timeline ACCOUNT [--kind K] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]\n"
             "       revosctl ack PAGE_ID [--actor WHO]\n"
             "       revosctl outcome PLAY_ID --result renewed|churned|expanded|lost|reassigned|blocked\n"
             "       revosctl produce TOPIC|- FILE [--avro] [--key K | --key-field NAME] [--rate N]\n"
@@ -48,7 +52,8 @@ static const char *const known_flags[] = {
     "REVOS_CONFIG_DIR", "REVOS_LOG_LEVEL", "REVOS_PARTITIONS", "REVOS_REPLICATION",
     "REVOS_RAW_TOPIC_CONFIG", "REVOS_JSON", "REVOS_ACTOR", "REVOS_RESULT", "REVOS_NOTE",
     "REVOS_AVRO", "REVOS_KEY", "REVOS_KEY_FIELD", "REVOS_RATE", "REVOS_MAX", "REVOS_TIMEOUT_MS",
-    "REVOS_HELP", NULL,
+    "REVOS_TIMESTAMP_MS", "REVOS_WAIT_TIMEOUT", "REVOS_GROUP", "REVOS_AT", "REVOS_KIND",
+    "REVOS_FROM", "REVOS_TO", "REVOS_HELP", NULL,
 };
 
 int main(int argc, char **argv)
@@ -75,6 +80,8 @@ int main(int argc, char **argv)
         code = cmd_topics_create(&s);
     else if (strcmp(verb, "explain") == 0 && arg1 != NULL)
         code = cmd_explain(&s, arg1);
+    else if (strcmp(verb, "timeline") == 0 && arg1 != NULL)
+        code = cmd_timeline(&s, arg1);
     else if (strcmp(verb, "ack") == 0 && arg1 != NULL)
         code = cmd_ack(&s, arg1);
     else if (strcmp(verb, "outcome") == 0 && arg1 != NULL)

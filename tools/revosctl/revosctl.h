@@ -7,6 +7,7 @@
 #include <libpq-fe.h>
 
 #include "config/settings.h"
+#include "core/status.h"
 
 int cmd_migrate(const revos_settings *s);
 int cmd_config_apply(const revos_settings *s);
@@ -14,6 +15,18 @@ int cmd_topics_create(const revos_settings *s);
 int cmd_produce(const revos_settings *s, const char *topic_suffix, const char *file);
 int cmd_consume(const revos_settings *s, const char *topic_suffix);
 int cmd_explain(const revos_settings *s, const char *account);
+int cmd_timeline(const revos_settings *s, const char *account);
+
+/* The account id ACCOUNT names (an account id, or any external id the
+ * identity map knows), malloc'd, or NULL when unknown. */
+char *revosctl_resolve_account(PGconn *conn, const char *account, revos_err *err);
+
+/* The settled scores of account_id as of the end of day (a UTC day number),
+ * recomputed from its stored event-time state with the scoring rules and
+ * thresholds in force: {kind: {value, tier, score_id, config_version,
+ * as_of, explanation: {text, contributions, context}}}. NULL with a message
+ * in err (no such day in the history held, no state). */
+json_t *revosctl_scores_at(PGconn *conn, const char *account_id, int64_t day, revos_err *err);
 int cmd_ack(const revos_settings *s, const char *page_id);
 int cmd_outcome(const revos_settings *s, const char *play_id);
 int cmd_wait(const revos_settings *s);
