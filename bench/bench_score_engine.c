@@ -347,9 +347,23 @@ static batch_times run_batched(const revos_score_rules *rules, int accounts, siz
                 touched[n_touched++] = a;
             }
             double t1 = now_s();
+            /* as revos-score: every signal added at its own day, then each
+             * touched account's timeline settled once */
             for (size_t i = done; i < end; i++) {
                 const json_t *signal = json_array_get(pending, i);
-                apply_one(rules, live[account_index(signal)], signal, updates);
+                revos_err err = {0};
+                revos_score_outcome outcome;
+                if (revos_score_engine_add(rules, live[account_index(signal)], signal, &outcome,
+                                           &err) != REVOS_OK)
+                    die("add", err.msg);
+            }
+            for (size_t k = 0; k < n_touched; k++) {
+                revos_err err = {0};
+                if (revos_score_engine_settle(rules, live[touched[k]], NULL, CONFIG_VERSION, updates,
+                                              NULL, &err) != REVOS_OK)
+                    die("settle", err.msg);
+                g_updates += json_array_size(updates);
+                json_array_clear(updates);
             }
             double t2 = now_s();
             /* write back every touched state (one multi-row upsert in the worker) */

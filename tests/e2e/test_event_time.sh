@@ -12,7 +12,7 @@
 #               event waits for its account), 1 partition.
 #
 # The settled timelines must be identical cell by cell, and so must the
-# plays, the pages, the bands and the threshold changes. In every run no
+# plays, the pages, the bands and the thresholds in force. In every run no
 # page about a condition older than the live horizon (72 h) is delivered,
 # and the account whose champion left two days ago is paged, once per page.
 # Then a usage event 450 days older than the account's newest goes to the
@@ -82,8 +82,10 @@ finish_run() { # NAME
     e2e_sql "SELECT page_id || ' ' || CASE WHEN status IN ('pending', 'sent') THEN 'live' ELSE status END
              FROM route_pages WHERE status <> 'cancelled' ORDER BY 1" >"$work/pages.txt"
     e2e_sql "SELECT score_kind || '/' || tier || ' ' || saves || '/' || losses FROM outcome_band_stats ORDER BY 1" >"$work/bands.txt"
-    e2e_sql "SELECT change_id || ' ' || score_kind || '/' || tier || ' ' || threshold || ' day ' || effective_day
-             FROM score_threshold_log ORDER BY 1" >"$work/thresholds.txt"
+    # the bounds in force after the year (a transient play a correction
+    # withdrew may have moved one and moved it back on the way)
+    e2e_sql "SELECT score_kind || '/' || tier || ' ' || threshold FROM score_thresholds ORDER BY 1" >"$work/thresholds.txt"
+    e2e_sql "SELECT change_id || ' ' || threshold || ' day ' || effective_day FROM score_threshold_log ORDER BY 1" >"$work/threshold_log.txt"
     e2e_sql "SELECT page_id FROM route_pages WHERE status = 'sent' ORDER BY 1" >"$work/sent.txt"
     e2e_log "[$1] $(wc -l <"$work/plays.txt") plays, $(wc -l <"$work/pages.txt") pages, $(grep -c . "$work/pages.jsonl" 2>/dev/null || echo 0) delivered, $(wc -l <"$work/thresholds.txt") threshold changes"
 }

@@ -718,7 +718,7 @@ START_TEST(test_state_stays_bounded_past_the_horizon)
     size_t lookback = 2 * 30 + 14 + 5;
     ck_assert_uint_le(json_array_size(json_object_get(json_object_get(state, "usage"), "v")),
                       400 + 32 + lookback + 1);
-    ck_assert_uint_eq(json_array_size(json_object_get(state, "recent")), 256);
+    ck_assert_uint_eq(json_array_size(json_object_get(state, "recent")), 64);
     ck_assert_uint_le(json_array_size(json_object_get(state, "events")), 400 / 7 + 6);
     ck_assert_uint_le(json_object_size(json_object_get(json_object_get(state, "base"), "contacts")), 64);
     char *text = json_dumps(state, JSON_COMPACT);

@@ -449,9 +449,41 @@ revos_status revos_outcome_reconcile(const revos_outcome_io *io, revos_err *err)
     revos_tuning_rule_load(json_object_get(io->config, "outcomes"), &b.rule);
     b.scoring = json_object_get(io->config, "scoring");
     PGresult *res = NULL;
+    /* A counted play a correction took away (superseded) is taken out of
+     * its band again, and the band re-tuned. */
     revos_status st = revos_pg_exec(io->pg,
+        "UPDATE route_plays SET band_counted = false WHERE play_id IN ("
+        "  SELECT play_id FROM route_plays WHERE status = 'superseded' AND band_counted"
+        "   ORDER BY play_id LIMIT 100 FOR UPDATE SKIP LOCKED)"
+        " RETURNING play_id, score_band,"
+        "   (SELECT result FROM outcome_records r WHERE r.play_id = route_plays.play_id"
+        "     AND r.kind = 'crm_renewal' AND r.result <> 'superseded' ORDER BY r.occurred_at DESC LIMIT 1),"
+        "   closed_by, (extract(epoch FROM closed_at) * 1000)::bigint",
+        0, NULL, &res, err);
+    if (st != REVOS_OK)
+        return revos_wrap(err, st, "find superseded plays counted");
+    for (int i = 0; st == REVOS_OK && i < PQntuples(res); i++) {
+        const char *band = PQgetvalue(res, i, 1), *result = PQgetvalue(res, i, 2);
+        int save = revos_outcome_is_save(result), loss = revos_outcome_is_loss(result);
+        if (*band == '\0' || !(save || loss))
+            continue;
+        char id[600];
+        snprintf(id, sizeof id, "%s:withdrawn", PQgetvalue(res, i, 3));
+        json_t *o = json_pack("{s:s, s:I}", "outcome_id", id, "occurred_at",
+                              (json_int_t)strtoll(PQgetvalue(res, i, 4), NULL, 10));
+        st = o ? tune_band(&b, o, band, save ? -1 : 0, loss ? -1 : 0, err) : oom(err);
+        json_decref(o);
+        count(io, "revos_outcome_plays_uncounted_total",
+              "Counted plays a correction withdrew, taken out of their band", 1);
+    }
+    PQclear(res);
+    res = NULL;
+    if (st != REVOS_OK)
+        return st;
+    st = revos_pg_exec(io->pg,
         "UPDATE route_plays SET band_counted = true WHERE play_id IN ("
         "  SELECT play_id FROM route_plays WHERE closed_by IS NOT NULL AND NOT band_counted"
+        "   AND status IN ('renewed', 'churned', 'expanded', 'lost', 'reassigned', 'blocked')"
         "   ORDER BY closed_at, play_id LIMIT 100 FOR UPDATE SKIP LOCKED)"
         " RETURNING play_id, score_band, status, closed_by,"
         "   (extract(epoch FROM closed_at) * 1000)::bigint, account_id",

@@ -307,7 +307,7 @@ static revos_status load(revos_score_rules *rules, const json_t *scoring, revos_
         (st = opt_int(scoring, "champion_window_days", 1, 3660, 90, &rules->window.champion_window_days, err)) != REVOS_OK ||
         (st = opt_int(scoring, "usage_lateness_days", 0, 366, 14, &rules->window.usage_lateness_days, err)) != REVOS_OK ||
         (st = opt_int(scoring, "evidence_max", 1, 100, 10, &rules->evidence_max, err)) != REVOS_OK ||
-        (st = opt_int(scoring, "applied_ids_max", 1, 4096, 256, &rules->applied_max, err)) != REVOS_OK ||
+        (st = opt_int(scoring, "applied_ids_max", 1, 4096, 64, &rules->applied_max, err)) != REVOS_OK ||
         (st = opt_int(scoring, "lateness_horizon_days", 1, 3660, 400, &rules->horizon_days, err)) != REVOS_OK)
         return st;
     rules->window.evidence_max = rules->evidence_max;
