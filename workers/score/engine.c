@@ -794,12 +794,6 @@ revos_status revos_score_engine_settle(const revos_score_rules *rules, json_t *s
               .config_version = config_version, .changes = thresholds, .updates = updates};
     json_t *scratch_latest = latest != NULL ? NULL : json_array();
     p.latest = latest != NULL ? latest : scratch_latest;
-    if (revos_score_series_load(&p.usage, state, "usage") != 0 ||
-        revos_score_series_load(&p.tickets, state, "tickets") != 0) {
-        pass_free(&p);
-        json_decref(scratch_latest);
-        return revos_fail(err, REVOS_ERR_FATAL, "out of memory loading day buckets");
-    }
     cells_cover(rules, state, base_day, newest);
     revos_status st = REVOS_OK;
     if (trim) {
@@ -817,6 +811,10 @@ revos_status revos_score_engine_settle(const revos_score_rules *rules, json_t *s
         if (from < new_base)
             from = new_base;
     }
+    /* the buckets as they are now: trimming replaced their arrays */
+    if (st == REVOS_OK && (revos_score_series_load(&p.usage, state, "usage") != 0 ||
+                           revos_score_series_load(&p.tickets, state, "tickets") != 0))
+        st = revos_fail(err, REVOS_ERR_FATAL, "out of memory loading day buckets");
     if (st == REVOS_OK)
         st = run_pass(&p, from, newest, !trim, err);
     if (st == REVOS_OK)
