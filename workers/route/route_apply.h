@@ -1,23 +1,27 @@
 /* route_apply.h -- revos-route's transformation of one batch of
  * ScoreUpdates, inside the batch's PostgreSQL transaction.
  *
- * For each update, in order, each trigger with a matrix entry becomes a
- * decision (decide.h):
- *  - with a play: a route_plays row (status open), its route_tasks, one
- *    route_pages row per level-0 owner (status pending: the tick sends
- *    them), Actions play_assigned + one page per owner;
- *  - without a play (a notice): the pages and page Actions only.
- * One open decision per (account, play) -- and per (account, trigger) for
- * notices, open until any of its pages is acknowledged: a trigger that finds
- * one open is attached to its history (route_play_events) and opens
- * nothing. Ids are deterministic and every INSERT is ON CONFLICT DO
- * NOTHING, so a re-delivered update changes nothing and emits nothing.
+ * Each update is a revision of one score cell. Its triggers (decide.h) are
+ * stored with the cell in route_cells, a newer revision replacing an older
+ * one (an update whose trigger the config cannot decide is rejected to the
+ * dead-letter topic, whole). Every account whose cells changed is planned
+ * again from all its cells and outcomes (plan.h), and what differs from
+ * what is stored is written:
+ *  - a new decision: a route_plays row (open, or already closed by an
+ *    outcome recorded first) with its route_tasks, one route_pages row per
+ *    level-0 owner and the Actions play_assigned + page; a notice (no play)
+ *    only its pages and page Actions. Older than routing.live_horizon it is
+ *    historical: pages 'historical', never sent, no SLA; otherwise pending,
+ *    sent by the tick after routing.page_wait;
+ *  - a stored decision no longer planned: superseded, its unsent pages
+ *    cancelled;
+ *  - a play the plan closes: its status and closed_by;
+ *  - the accounts' trigger histories (route_play_events), rewritten.
+ * Ids are deterministic, so a re-delivered update changes nothing.
  *
- * Statements per batch, whatever its size: one SELECT of the open
- * decisions of the batch's accounts, then at most one multi-row INSERT per
- * table (plays, tasks, pages, events). An update that lacks required
- * fields, or whose decision hits a config error, is rejected to the
- * dead-letter topic with the reason, as a whole. */
+ * Statements per batch, whatever its size: two to store the cells, three
+ * to load the touched accounts' cells, outcomes and decisions, and at most
+ * one per table to write. */
 #ifndef REVOS_ROUTE_APPLY_H
 #define REVOS_ROUTE_APPLY_H
 

@@ -2,12 +2,15 @@
  * (common/worker/worker.h, REVOS_DELIVERY_PG_OUTBOX).
  *
  * Inputs: "signals" (Signal) and "thresholds" (ThresholdChange). For each
- * batch, inside the loop's PostgreSQL transaction: load the states of the
- * batch's accounts (one query) and the tuned thresholds (one query), apply
- * the records in order through the engine (engine.h), queue the ScoreUpdate
- * records on "scores" keyed by account_id, then write the changed states,
- * the latest score of each account and kind, and the tuned thresholds (one
- * statement each). Malformed records go to the dead-letter topic. No cache:
+ * batch, inside the loop's PostgreSQL transaction: load and lock the states
+ * of the batch's accounts and the threshold log (two queries); add every
+ * signal to its account at its own event time (engine.h); record the new
+ * threshold changes, and when there are some load and lock every account
+ * with history since the earliest one's day; settle each touched account
+ * once, in account order, queueing the ScoreUpdates that changed on
+ * "scores" keyed by account_id; then write the states, the newest score of
+ * each account and kind, and the threshold log (one statement each).
+ * Malformed and too-late records go to the dead-letter topic. No cache:
  * the state lives in PostgreSQL only, so a rebalance needs no clean-up.
  *
  * All four run on the worker loop's main thread. */
