@@ -182,14 +182,11 @@ def same_scores(clean, killed):
                 cells[cell] = r
         return seen, cells
     (ids_a, a), (ids_b, b) = load(clean), load(killed)
-    if len(a) <= 50:
-        require(False, f"too few score cells: {len(a)}")
+    require(len(a) > 50, f"too few score cells: {len(a)}")
     both = set(a) & set(b)
-    if len(both) < 0.9 * len(a):
-        require(False, f"only {len(both)} of {len(a)} cells published by both runs")
-    differ = [c for c in both if (a[c]["value"], a[c]["tier"]) != (b[c]["value"], b[c]["tier"])]
-    if differ:
-        require(False, f"{len(differ)} cells settle differently, e.g. {sorted(differ)[0]}")
+    require(len(both) >= 0.9 * len(a), f"only {len(both)} of {len(a)} cells published by both runs")
+    differ = sorted(c for c in both if (a[c]["value"], a[c]["tier"]) != (b[c]["value"], b[c]["tier"]))
+    require(not differ, f"{len(differ)} cells settle differently, e.g. {differ[:1]}")
     print(f"  {len(ids_a)} and {len(ids_b)} score records, {len(both)} cells settle identically")
 
 

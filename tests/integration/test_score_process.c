@@ -446,11 +446,24 @@ START_TEST(test_process_output_does_not_depend_on_batch_size)
         }
         json_decref(state);
         ck_assert_uint_gt(json_object_size(json_object_get(last, "pub")), 10);
-        /* every record sent is of this account and names its cell */
+        /* the last record sent of every published cell carries its value */
+        json_t *sent = json_object();
         for (size_t i = 0; i < json_array_size(all); i++) {
             const json_t *r = json_object_get(json_array_get(all, i), "record");
-            ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(r, "score_id")), "acct-a:"));
+            char key[96];
+            snprintf(key, sizeof key, "%s:%lld", json_string_value(json_object_get(r, "kind")),
+                     (long long)(json_integer_value(json_object_get(r, "as_of")) / 86400000));
+            json_object_set(sent, key, (json_t *)r);
         }
+        const char *cell;
+        json_t *content;
+        json_object_foreach (json_object_get(last, "pub"), cell, content) {
+            const json_t *r = json_object_get(sent, cell);
+            ck_assert_msg(r != NULL, "published cell %s was never sent", cell);
+            ck_assert_int_eq(llround(json_real_value(json_object_get(r, "value")) * 10),
+                             json_integer_value(json_array_get(content, 0)));
+        }
+        json_decref(sent);
         outputs[k] = json_dumps(last, JSON_COMPACT | JSON_SORT_KEYS);
         json_decref(last);
         json_decref(all);

@@ -52,11 +52,17 @@ static int valid_update(const json_t *u)
 
 /* ==== Durations of the routing config ==== */
 
-static int64_t routing_seconds(const json_t *routing, const char *key, int64_t fallback)
+/* A duration of the routing config in seconds; 0 (a JSON integer) only
+ * where allow_zero; fallback when absent or invalid (revosctl config apply
+ * refuses an invalid one before it is stored). */
+static int64_t routing_seconds(const json_t *routing, const char *key, int allow_zero,
+                               int64_t fallback)
 {
     const json_t *v = json_object_get(routing, key);
     int64_t seconds;
     revos_err ignored = {0};
+    if (allow_zero && json_is_integer(v) && json_integer_value(v) == 0)
+        return 0;
     if (v == NULL || revos_route_parse_duration(v, &seconds, &ignored) != REVOS_OK)
         return fallback;
     return seconds;
@@ -517,17 +523,13 @@ revos_status revos_route_apply(const revos_route_io *io, const revos_msg *msgs, 
 {
     const json_t *routing = json_object_get(io->config, "routing");
     rows r = {json_array(), json_array(), json_array(), json_array(), json_array(), json_array(),
-              routing_seconds(routing, "page_wait", 15)};
+              routing_seconds(routing, "page_wait", 1, 15)};
     account_inputs in = {json_object(), json_object(), json_object()};
     json_t *cells = json_object(), *touched = json_object(), *accounts = json_array();
     revos_status st = REVOS_OK;
     if (!r.plays || !r.tasks || !r.pages || !r.events || !r.closes || !r.superseded || !in.cells ||
         !in.ends || !in.stored || !cells || !touched || !accounts)
         st = oom(err);
-    if (json_object_get(routing, "page_wait") != NULL &&
-        json_is_integer(json_object_get(routing, "page_wait")) &&
-        json_integer_value(json_object_get(routing, "page_wait")) == 0)
-        r.page_wait_s = 0;
 
     /* 1. The cells and their triggers; the accounts whose cells changed. */
     if (st == REVOS_OK)
@@ -554,7 +556,7 @@ revos_status revos_route_apply(const revos_route_io *io, const revos_msg *msgs, 
     if (st == REVOS_OK && k > 0)
         st = load_inputs(io, accounts, &in, err);
     int64_t now_ms = (int64_t)time(NULL) * 1000;
-    int64_t live_ms = routing_seconds(routing, "live_horizon", 72 * 3600) * 1000;
+    int64_t live_ms = routing_seconds(routing, "live_horizon", 0, 72 * 3600) * 1000;
     for (size_t i = 0; st == REVOS_OK && i < k; i++) {
         revos_err why = {{0}, {0}};
         revos_status one = apply_account(io, ids[i], &in, now_ms, live_ms, &r, &why);

@@ -798,13 +798,10 @@ revos_status revos_score_engine_settle(const revos_score_rules *rules, json_t *s
     revos_status st = REVOS_OK;
     if (trim) {
         /* fold up to the new base first, then let the pass go on from it */
+        /* (it only folds: no day is scored, so it reads no buckets) */
         pass pre = {.rules = rules, .state = state, .account = p.account,
                     .config_version = config_version, .changes = thresholds};
-        if (revos_score_series_load(&pre.usage, state, "usage") != 0 ||
-            revos_score_series_load(&pre.tickets, state, "tickets") != 0)
-            st = revos_fail(err, REVOS_ERR_FATAL, "out of memory loading day buckets");
-        if (st == REVOS_OK)
-            st = run_pass(&pre, new_base, new_base - 1, 0, err);
+        st = run_pass(&pre, new_base, new_base - 1, 0, err);
         if (st == REVOS_OK)
             revos_score_state_trim(state, new_base, pre.disc, &limits);
         pass_free(&pre);
