@@ -11,8 +11,9 @@
 #   crm_last    all of one source before the next, Salesforce last (every
 #               event waits for its account), 1 partition.
 #
-# The settled timelines must be identical cell by cell, and so must the
-# plays, the pages, the bands and the thresholds in force. In every run no
+# The discrete signals each account holds and the settled timelines must be
+# identical cell by cell, and so must the plays, the pages, the bands and the
+# thresholds in force. In every run no
 # page about a condition older than the live horizon (72 h) is delivered,
 # and the account whose champion left two days ago is paged, once per page.
 # Then a usage event 450 days older than the account's newest goes to the
@@ -77,6 +78,11 @@ finish_run() { # NAME
     e2e_wait 120 "[$1] settled again" settled
     e2e_sql "SELECT account_id || ' ' || md5((state->'cells')::text) FROM score_account_state ORDER BY 1" >"$work/timelines.txt"
     e2e_sql "SELECT account_id || ' ' || (state->'cells')::text FROM score_account_state ORDER BY 1" >"$work/cells.txt"
+    # what the timelines are made of: the discrete signals each account holds,
+    # and what normalize still parks
+    e2e_sql "SELECT account_id || ' ' || e->>'type' || ' ' || count(*) || ' ' || md5(string_agg(e->>'signal_id', ',' ORDER BY e->>'signal_id'))
+             FROM score_account_state, jsonb_array_elements(state->'events') e GROUP BY account_id, e->>'type' ORDER BY 1" >"$work/events.txt"
+    e2e_sql "SELECT 'parked ' || count(*) FROM norm_parked" >>"$work/events.txt"
     e2e_sql "SELECT play_id || ' ' || play || ' ' || status || ' ' || historical FROM route_plays
              WHERE status <> 'superseded' ORDER BY 1" >"$work/plays.txt"
     e2e_sql "SELECT page_id || ' ' || CASE WHEN status IN ('pending', 'sent') THEN 'live' ELSE status END
@@ -149,7 +155,7 @@ e2e_stop_all
 
 # ---- the same event set gives the same everything
 for run in concurrent crm_last; do
-    for what in timelines plays pages bands thresholds; do
+    for what in events timelines plays pages bands thresholds; do
         e2e_check "$what: ordered = $run" diff "$root/ordered/$what.txt" "$root/$run/$what.txt"
     done
 done

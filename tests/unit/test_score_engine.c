@@ -1009,12 +1009,15 @@ START_TEST(test_any_arrival_order_gives_the_same_timeline)
     char *ref_cells = json_dumps(json_object_get(reference, "cells"), JSON_COMPACT | JSON_SORT_KEYS);
     char *ref_pub = published(reference);
 
-    /* shuffled (a fixed LCG), in batches of 13, 50 and 500, through jsonb-like reloads */
-    const size_t batch_sizes[] = {13, 50, 500};
+    /* in event-time order one signal and 7 signals at a time (each pass
+     * resumes from the checkpoint), then shuffled (a fixed LCG) in batches
+     * of 13, 50 and 500; every batch through a jsonb-like reload */
+    const size_t batch_sizes[] = {1, 7, 13, 50, 500};
+    const int shuffle[] = {0, 0, 1, 1, 1};
     for (size_t b = 0; b < sizeof batch_sizes / sizeof batch_sizes[0]; b++) {
         json_t *shuffled = json_deep_copy(ordered);
         unsigned long long seed = 42 + b;
-        for (size_t i = json_array_size(shuffled); i > 1; i--) {
+        for (size_t i = json_array_size(shuffled); shuffle[b] && i > 1; i--) {
             seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
             size_t j = (size_t)((seed >> 33) % i);
             json_t *a = json_incref(json_array_get(shuffled, i - 1));
@@ -1035,8 +1038,10 @@ START_TEST(test_any_arrival_order_gives_the_same_timeline)
         }
         char *cells = json_dumps(json_object_get(state, "cells"), JSON_COMPACT | JSON_SORT_KEYS);
         char *pub = published(state);
-        ck_assert_msg(strcmp(cells, ref_cells) == 0, "timeline differs for batches of %zu", batch_sizes[b]);
-        ck_assert_msg(strcmp(pub, ref_pub) == 0, "published cells differ for batches of %zu", batch_sizes[b]);
+        ck_assert_msg(strcmp(cells, ref_cells) == 0, "timeline differs for batches of %zu%s",
+                      batch_sizes[b], shuffle[b] ? " (shuffled)" : "");
+        ck_assert_msg(strcmp(pub, ref_pub) == 0, "published cells differ for batches of %zu%s",
+                      batch_sizes[b], shuffle[b] ? " (shuffled)" : "");
         /* every correction names the record it revises */
         size_t corrections = 0;
         for (size_t i = 0; i < json_array_size(updates); i++) {
@@ -1067,6 +1072,72 @@ START_TEST(test_any_arrival_order_gives_the_same_timeline)
     json_decref(ref_updates);
     json_decref(reference);
     json_decref(ordered);
+    revos_score_rules_free(rules);
+}
+END_TEST
+
+/* Fed in event-time order one signal at a time, each pass resuming from the
+ * checkpoint, the account ends as one pass over everything leaves it: the
+ * NPS response before the latest is still the previous one (a checkpoint
+ * that shared the pass's facts folded the latest twice), and days with no
+ * event between two signals are scored too. */
+START_TEST(test_one_signal_at_a_time_equals_one_pass)
+{
+    revos_score_rules *rules = load_rules();
+    json_t *signals = json_array();
+    char id[32];
+    for (int day = 0; day < 12; day++) {
+        if (day >= 7 && day <= 9)
+            continue; /* no event on days 7..9 */
+        snprintf(id, sizeof id, "u-%d", day);
+        if (day != 3) /* day 3 holds the second response alone */
+            json_array_append_new(signals, make_signal(id, "usage", "product_usage", day_ms(day, 600), 4, NULL));
+        if (day == 1 || day == 3)
+            json_array_append_new(signals, make_signal(day == 1 ? "nps-1" : "nps-3", "engagement",
+                                                       "nps_response", day_ms(day, 700),
+                                                       day == 1 ? 8 : 3, "contact_id", "c1", NULL));
+    }
+    revos_err err = {0};
+    json_t *reference = revos_score_state_new(ACCOUNT), *ref_latest = json_array();
+    add_all(rules, reference, signals, 0, json_array_size(signals), NULL);
+    json_t *state = revos_score_state_new(ACCOUNT), *latest = json_array();
+    for (size_t i = 0; i < json_array_size(signals); i++)
+        add_all(rules, state, signals, i, i + 1, NULL);
+    /* both evaluated once more on the newest day from their checkpoints */
+    json_t *again = make_signal("u-11b", "usage", "product_usage", day_ms(11, 800), 4, NULL);
+    json_t *pair[2] = {reference, state};
+    json_t *out[2] = {ref_latest, latest};
+    for (int k = 0; k < 2; k++) {
+        revos_score_outcome outcome;
+        ck_assert_int_eq(revos_score_engine_add(rules, pair[k], again, &outcome, &err), REVOS_OK);
+        ck_assert_int_eq(revos_score_engine_settle(rules, pair[k], NULL, CONFIG_VERSION, NULL, out[k], &err),
+                         REVOS_OK);
+    }
+    char *a = json_dumps(ref_latest, JSON_COMPACT | JSON_SORT_KEYS);
+    char *b = json_dumps(latest, JSON_COMPACT | JSON_SORT_KEYS);
+    ck_assert_ptr_nonnull(strstr(a, "previous 8"));
+    ck_assert_msg(strcmp(a, b) == 0, "the newest records differ from one pass's: %.300s",
+                  strstr(b, "latest NPS") ? strstr(b, "latest NPS") : b);
+    char *ca = json_dumps(json_object_get(reference, "cells"), JSON_COMPACT | JSON_SORT_KEYS);
+    char *cb = json_dumps(json_object_get(state, "cells"), JSON_COMPACT | JSON_SORT_KEYS);
+    ck_assert_msg(strcmp(ca, cb) == 0, "the timeline differs from one pass's: %.300s", cb);
+    /* every day from the first holds a score */
+    const char *kind;
+    json_t *values;
+    json_object_foreach (json_object_get(json_object_get(state, "cells"), "k"), kind, values) {
+        for (size_t i = 0; i < json_array_size(values); i++)
+            ck_assert_int_ge(json_integer_value(json_array_get(values, i)), 0);
+    }
+    free(a);
+    free(b);
+    free(ca);
+    free(cb);
+    json_decref(again);
+    json_decref(ref_latest);
+    json_decref(latest);
+    json_decref(reference);
+    json_decref(state);
+    json_decref(signals);
     revos_score_rules_free(rules);
 }
 END_TEST
@@ -1219,6 +1290,7 @@ static Suite *score_engine_suite(void)
     TCase *event_time = tcase_create("event_time");
     tcase_set_timeout(event_time, 300);
     tcase_add_test(event_time, test_any_arrival_order_gives_the_same_timeline);
+    tcase_add_test(event_time, test_one_signal_at_a_time_equals_one_pass);
     tcase_add_test(event_time, test_late_event_revises_the_timeline_from_its_day_only);
     tcase_add_test(event_time, test_event_past_the_horizon_is_too_late);
     tcase_add_test(event_time, test_threshold_change_is_in_force_from_its_day);

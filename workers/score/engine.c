@@ -687,6 +687,14 @@ static const json_t *fold_day(pass *p, const json_t *events, size_t *next, int64
     return last;
 }
 
+/* Keeps a copy of disc as of the end of day: the pass goes on folding
+ * into disc, and a checkpoint that shared it would hold later days. */
+static void checkpoint(json_t *state, int64_t day, const json_t *disc)
+{
+    json_object_set_new(state, "ck", json_pack("{s:I,s:o}", "day", (json_int_t)day, "disc",
+                                               json_deep_copy(disc)));
+}
+
 /* Runs the pass up to last_day, folding the discrete events from the
  * checkpoint (use_ck, when it lies before emit_from) or the base; days
  * from emit_from on are scored, their cells stored and what changed
@@ -726,8 +734,7 @@ static revos_status run_pass(pass *p, int64_t emit_from, int64_t last_day, int u
         const json_t *last_event = fold_day(p, events, &next, day);
         if (day < emit_from) {
             if (day == newest - 1 && p->latest != NULL)
-                json_object_set_new(state, "ck", json_pack("{s:I,s:O}", "day", (json_int_t)day,
-                                                           "disc", p->disc));
+                checkpoint(state, day, p->disc);
             continue;
         }
         if (!seeded) {
@@ -737,8 +744,7 @@ static revos_status run_pass(pass *p, int64_t emit_from, int64_t last_day, int u
         if (day >= first)
             st = pass_day(p, day, last_event, 1, err);
         if (day == newest - 1 && p->latest != NULL)
-            json_object_set_new(state, "ck", json_pack("{s:I,s:O}", "day", (json_int_t)day,
-                                                       "disc", p->disc));
+            checkpoint(state, day, p->disc);
     }
     return st;
 }

@@ -663,10 +663,15 @@ revos_score_add_result revos_score_state_add(json_t *state, const revos_score_si
     }
     if (sig->day < revos_score_state_int(state, "first_day", sig->day))
         set_int(state, "first_day", sig->day);
+    /* a newer day leaves the days between the old newest and it unscored:
+     * they are scored from the old newest on (their windows move too) */
+    int64_t dirty = sig->day;
+    if (known && sig->day > newest + 1)
+        dirty = newest + 1;
     if (sig->day > newest)
         set_int(state, "newest_day", sig->day);
-    if (sig->day < revos_score_state_int(state, "dirty_from", INT64_MAX))
-        set_int(state, "dirty_from", sig->day);
+    if (dirty < revos_score_state_int(state, "dirty_from", INT64_MAX))
+        set_int(state, "dirty_from", dirty);
     return REVOS_SCORE_ADDED;
 }
 
