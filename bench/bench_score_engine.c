@@ -10,7 +10,8 @@
  *       states kept in memory;
  *   (c) the cost of storing an account's state the way revos-score does in
  *       PostgreSQL (score_account_state.state jsonb, written with
- *       json_dumps(JSON_COMPACT) and read back with json_loads), measured on
+ *       revos_score_state_encode and read back with revos_score_state_decode,
+ *       score/state_codec.h), measured on
  *       the 1,000 end-of-stream states;
  *   (d) the worker's batch shape in steady state: starting from (b)'s
  *       end-of-stream states stored as JSON text (the "rows"), 15 more days
@@ -43,6 +44,7 @@
 #include "score/engine.h"
 #include "score/rules.h"
 #include "score/state.h"
+#include "score/state_codec.h"
 
 #ifndef REVOS_CONFIG_DIR
 #define REVOS_CONFIG_DIR "config"
@@ -311,17 +313,28 @@ typedef struct batch_times {
     size_t n_signals, n_batches, n_loads, n_updates;
 } batch_times;
 
+/* A stored state: its bytes as score_account_state.blob holds them. */
+typedef struct row {
+    unsigned char *bytes;
+    size_t len;
+} row;
+
 static batch_times run_batched(const revos_score_rules *rules, int accounts, size_t batch,
-                               char *const *snapshot, int from_day, int to_day)
+                               const row *snapshot, int from_day, int to_day)
 {
     batch_times t = {0};
-    char **text = calloc((size_t)accounts, sizeof *text); /* the "rows" */
+    row *text = calloc((size_t)accounts, sizeof *text); /* the "rows" */
     json_t **live = calloc((size_t)accounts, sizeof *live);
     int *touched = malloc(sizeof *touched * (size_t)accounts);
     json_t *updates = json_array();
     json_t *pending = json_array(); /* signals not yet in a batch */
-    for (int a = 0; a < accounts; a++)
-        text[a] = strdup(snapshot[a]);
+    for (int a = 0; a < accounts; a++) {
+        text[a].bytes = malloc(snapshot[a].len);
+        if (text[a].bytes == NULL)
+            die("malloc", "out of memory");
+        memcpy(text[a].bytes, snapshot[a].bytes, snapshot[a].len);
+        text[a].len = snapshot[a].len;
+    }
     g_updates = 0;
     for (int day = from_day; day <= to_day; day++) {
         if (day < to_day) {
@@ -340,10 +353,10 @@ static batch_times run_batched(const revos_score_rules *rules, int accounts, siz
                 int a = account_index(json_array_get(pending, i));
                 if (live[a] != NULL)
                     continue;
-                json_error_t jerr;
-                live[a] = json_loads(text[a], 0, &jerr);
+                revos_err err = {0};
+                live[a] = revos_score_state_decode(text[a].bytes, text[a].len, &err);
                 if (live[a] == NULL)
-                    die("json_loads", jerr.text);
+                    die("revos_score_state_decode", err.msg);
                 touched[n_touched++] = a;
             }
             double t1 = now_s();
@@ -369,8 +382,9 @@ static batch_times run_batched(const revos_score_rules *rules, int accounts, siz
             /* write back every touched state (one multi-row upsert in the worker) */
             for (size_t k = 0; k < n_touched; k++) {
                 int a = touched[k];
-                free(text[a]);
-                text[a] = json_dumps(live[a], JSON_COMPACT);
+                free(text[a].bytes);
+                if (revos_score_state_encode(live[a], &text[a].bytes, &text[a].len) != 0)
+                    die("revos_score_state_encode", "out of memory");
                 json_decref(live[a]);
                 live[a] = NULL;
             }
@@ -393,11 +407,17 @@ static batch_times run_batched(const revos_score_rules *rules, int accounts, siz
     }
     t.total = t.load + t.apply + t.dump;
     t.n_updates = g_updates;
-    if (getenv("BENCH_DUMP_STATES") != NULL) /* debugging: the final rows */
-        for (int a = 0; a < accounts; a++)
-            printf("%s\n", text[a]);
+    for (int a = 0; getenv("BENCH_DUMP_STATES") != NULL && a < accounts; a++) {
+        /* debugging: the final rows, as JSON */
+        revos_err err = {0};
+        json_t *state = revos_score_state_decode(text[a].bytes, text[a].len, &err);
+        char *json = state ? json_dumps(state, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        printf("%s\n", json ? json : err.msg);
+        free(json);
+        json_decref(state);
+    }
     for (int a = 0; a < accounts; a++)
-        free(text[a]);
+        free(text[a].bytes);
     free(text);
     free(live);
     free(touched);
@@ -465,20 +485,22 @@ int main(int argc, char **argv)
 
     /* (c) state as PostgreSQL stores it */
     size_t bytes = 0;
-    char **text = calloc((size_t)accounts, sizeof *text);
+    row *text = calloc((size_t)accounts, sizeof *text);
     double *dump_s = malloc(sizeof *dump_s * (size_t)runs);
     double *load_s = malloc(sizeof *load_s * (size_t)runs);
     for (int r = -1; r < runs; r++) { /* r = -1: warm-up */
         double t0 = now_s();
         for (int a = 0; a < accounts; a++) {
-            free(text[a]);
-            text[a] = json_dumps(states[a], JSON_COMPACT);
+            free(text[a].bytes);
+            if (revos_score_state_encode(states[a], &text[a].bytes, &text[a].len) != 0)
+                die("revos_score_state_encode", "out of memory");
         }
         double t1 = now_s();
         for (int a = 0; a < accounts; a++) {
-            json_t *back = json_loads(text[a], 0, &jerr);
+            revos_err lerr = {0};
+            json_t *back = revos_score_state_decode(text[a].bytes, text[a].len, &lerr);
             if (back == NULL)
-                die("json_loads", jerr.text);
+                die("revos_score_state_decode", lerr.msg);
             json_decref(back);
         }
         double t2 = now_s();
@@ -488,13 +510,13 @@ int main(int argc, char **argv)
         }
     }
     for (int a = 0; a < accounts; a++)
-        bytes += strlen(text[a]); /* text[] stays: (d) starts from these rows */
+        bytes += text[a].len; /* text[] stays: (d) starts from these rows */
     double d = median(dump_s, runs), l = median(load_s, runs);
-    printf("score (c) state json_dumps (store)       %10.0f states/s   %7.2f us/state"
+    printf("score (c) state encode (store)           %10.0f states/s   %7.2f us/state"
            "   (%.0f B/state avg, %.1f MB/s, median of %d)\n",
            accounts / d, d / accounts * 1e6, (double)bytes / accounts, (double)bytes / d / 1e6,
            runs);
-    printf("score (c) state json_loads (load)        %10.0f states/s   %7.2f us/state"
+    printf("score (c) state decode (load)            %10.0f states/s   %7.2f us/state"
            "   (%.0f B/state avg, %.1f MB/s, median of %d)\n",
            accounts / l, l / accounts * 1e6, (double)bytes / accounts, (double)bytes / l / 1e6,
            runs);
@@ -530,7 +552,7 @@ int main(int argc, char **argv)
            (double)mt->n_updates / ns, long_runs);
 
     for (int a = 0; a < accounts; a++)
-        free(text[a]);
+        free(text[a].bytes);
     free(text);
     free(bt);
     free(tot);

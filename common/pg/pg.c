@@ -81,9 +81,22 @@ revos_status revos_pg_ensure(PGconn *conn, revos_err *err)
 revos_status revos_pg_exec(PGconn *conn, const char *sql, int n_params,
                            const char *const *params, PGresult **out, revos_err *err)
 {
+    return revos_pg_exec_binary(conn, sql, n_params, params, NULL, 0, out, err);
+}
+
+revos_status revos_pg_exec_binary(PGconn *conn, const char *sql, int n_params,
+                                  const char *const *params, const int *lengths,
+                                  int binary_result, PGresult **out, revos_err *err)
+{
     if (out != NULL)
         *out = NULL;
-    PGresult *res = PQexecParams(conn, sql, n_params, NULL, params, NULL, NULL, 0);
+    int formats[16];
+    if (lengths != NULL && n_params > (int)(sizeof formats / sizeof formats[0]))
+        return revos_fail(err, REVOS_ERR_FATAL, "postgres: %d parameters, at most 16 binary", n_params);
+    for (int i = 0; lengths != NULL && i < n_params; i++)
+        formats[i] = lengths[i] >= 0;
+    PGresult *res = PQexecParams(conn, sql, n_params, NULL, params, lengths,
+                                 lengths != NULL ? formats : NULL, binary_result ? 1 : 0);
     ExecStatusType status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
         if (out != NULL)

@@ -24,6 +24,15 @@ revos_status revos_pg_connect(const char *dsn, const char *app_name, PGconn **ou
 revos_status revos_pg_exec(PGconn *conn, const char *sql, int n_params,
                            const char *const *params, PGresult **out, revos_err *err);
 
+/* As revos_pg_exec, with binary parameters and results: a parameter with
+ * lengths[i] >= 0 is sent as those bytes in binary format (a bytea as its
+ * bytes, no hex); lengths[i] < 0 (or lengths NULL) is text. binary_result
+ * asks for every result column in binary format (text columns are their
+ * bytes either way; a bytea arrives as its bytes). */
+revos_status revos_pg_exec_binary(PGconn *conn, const char *sql, int n_params,
+                                  const char *const *params, const int *lengths,
+                                  int binary_result, PGresult **out, revos_err *err);
+
 /* BEGIN / COMMIT / ROLLBACK. Rollback never fails loudly (it is the cleanup
  * path); a broken connection is reset on the next use. */
 revos_status revos_pg_begin(PGconn *conn, revos_err *err);

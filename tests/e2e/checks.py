@@ -9,6 +9,7 @@ strips), and a check over records fails when there are none: a missing or
 empty file is a failure, never a vacuous pass."""
 import collections
 import json
+import os
 import sys
 
 
@@ -188,6 +189,32 @@ def same_scores(clean, killed):
     differ = sorted(c for c in both if (a[c]["value"], a[c]["tier"]) != (b[c]["value"], b[c]["tier"]))
     require(not differ, f"{len(differ)} cells settle differently, e.g. {differ[:1]}")
     print(f"  {len(ids_a)} and {len(ids_b)} score records, {len(both)} cells settle identically")
+
+
+def state_summaries(states_dir, out_dir):
+    """From the account states revosctl state printed (one ACCOUNT.json each
+    in STATES_DIR), writes to OUT_DIR: timelines.txt (account, md5 of its
+    cells), cells.txt (account, cells) and events.txt (account, signal type,
+    count, md5 of the ids): the settled timeline and what it is made of."""
+    import hashlib
+    names = sorted(n for n in os.listdir(states_dir) if n.endswith(".json"))
+    require(names, f"no account states in {states_dir}")
+    timelines, cells, events = [], [], []
+    for name in names:
+        state = json.load(open(os.path.join(states_dir, name)))
+        acct = state["account"]
+        text = json.dumps(state.get("cells"), sort_keys=True, separators=(",", ":"))
+        timelines.append(f"{acct} {hashlib.md5(text.encode()).hexdigest()}")
+        cells.append(f"{acct} {text}")
+        by_type = {}
+        for e in state.get("events", []):
+            by_type.setdefault(e["type"], []).append(e["signal_id"])
+        for kind, ids in sorted(by_type.items()):
+            digest = hashlib.md5(",".join(sorted(ids)).encode()).hexdigest()
+            events.append(f"{acct} {kind} {len(ids)} {digest}")
+    for name, rows in (("timelines", timelines), ("cells", cells), ("events", events)):
+        with open(os.path.join(out_dir, name + ".txt"), "w") as f:
+            f.write("".join(r + "\n" for r in rows))
 
 
 if __name__ == "__main__":

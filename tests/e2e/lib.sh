@@ -91,6 +91,16 @@ e2e_stop_all() {
 
 # Copies config/ to DIR with the renewal-risk SLA shortened to SLA and the
 # escalation SLA likewise, so a test sees an escalation in seconds.
+e2e_states() { # OUTDIR: every account's stored score state (revosctl state) and
+    # checks.py state_summaries of them (timelines.txt, cells.txt, events.txt)
+    mkdir -p "$1/states"
+    local acct
+    for acct in $(e2e_sql "SELECT account_id FROM score_account_state ORDER BY 1"); do
+        "$REVOS_BIN_DIR/revosctl" state "$acct" >"$1/states/$acct.json" || return 1
+    done
+    python3 "$(dirname "${BASH_SOURCE[0]}")/checks.py" state_summaries "$1/states" "$1"
+}
+
 e2e_config_with_sla() { # SRC DIR SLA
     mkdir -p "$2"
     cp "$1"/*.json "$2"/

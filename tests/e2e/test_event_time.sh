@@ -76,12 +76,9 @@ finish_run() { # NAME
     e2e_wait 600 "[$1] every event scored, decided and relayed" settled
     sleep 20 # live pages wait page_wait (15 s); revos-outcome's tick counts late closes
     e2e_wait 120 "[$1] settled again" settled
-    e2e_sql "SELECT account_id || ' ' || md5((state->'cells')::text) FROM score_account_state ORDER BY 1" >"$work/timelines.txt"
-    e2e_sql "SELECT account_id || ' ' || (state->'cells')::text FROM score_account_state ORDER BY 1" >"$work/cells.txt"
-    # what the timelines are made of: the discrete signals each account holds,
-    # and what normalize still parks
-    e2e_sql "SELECT account_id || ' ' || e->>'type' || ' ' || count(*) || ' ' || md5(string_agg(e->>'signal_id', ',' ORDER BY e->>'signal_id'))
-             FROM score_account_state, jsonb_array_elements(state->'events') e GROUP BY account_id, e->>'type' ORDER BY 1" >"$work/events.txt"
+    # each account's stored state: its timeline cell by cell, and what it is
+    # made of, the discrete signals it holds
+    e2e_states "$work"
     e2e_sql "SELECT 'parked ' || count(*) FROM norm_parked" >>"$work/events.txt"
     e2e_sql "SELECT play_id || ' ' || play || ' ' || status || ' ' || historical FROM route_plays
              WHERE status <> 'superseded' ORDER BY 1" >"$work/plays.txt"

@@ -53,7 +53,7 @@ finish_run() {
     "$ctl" consume scores --timeout-ms 8000 >"$work/scores.jsonl"
     e2e_sql "SELECT account_id, kind, value, tier, score_id FROM score_current ORDER BY 1, 2" >"$work/state.txt"
     # the settled timeline; how many revisions it took depends on the batching
-    e2e_sql "SELECT account_id, md5((state->'cells')::text) FROM score_account_state ORDER BY 1" >"$work/account_state.txt"
+    e2e_states "$work" && cp "$work/timelines.txt" "$work/account_state.txt"
     # pages withdrawn by a correction before they were sent do not count
     # (a live page still waiting page_wait counts as live, like a sent one)
     e2e_sql "SELECT page_id || ' ' || CASE WHEN status IN ('pending', 'sent') THEN 'live' ELSE status END

@@ -21,6 +21,7 @@
 
 #define SCHEMA_FILE REVOS_CONFIG_DIR "/../workers/score/schema.sql"
 #define SCHEMA_EVENT_TIME_FILE REVOS_CONFIG_DIR "/../workers/score/schema_eventtime.sql"
+#define SCHEMA_BLOB_FILE REVOS_CONFIG_DIR "/../workers/score/schema_blob.sql"
 
 static char db_name[64];
 static char db_dsn[1024];
@@ -60,8 +61,8 @@ static char *read_file(const char *path)
 
 static void apply_schema(PGconn *conn)
 {
-    const char *files[] = {SCHEMA_FILE, SCHEMA_EVENT_TIME_FILE};
-    for (size_t i = 0; i < 2; i++) {
+    const char *files[] = {SCHEMA_FILE, SCHEMA_EVENT_TIME_FILE, SCHEMA_BLOB_FILE};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char *sql = read_file(files[i]);
         PGresult *res = PQexec(conn, sql); /* several statements: simple protocol */
         ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s: %s", files[i], PQerrorMessage(conn));
@@ -316,16 +317,25 @@ START_TEST(test_batches_through_jsonb_give_the_in_memory_updates)
     json_t *cells;
     json_object_foreach (expected, acct, cells) {
         char *want_cells = json_dumps(cells, JSON_COMPACT | JSON_SORT_KEYS);
-        char *stored = query_value(conn, "SELECT (state->'cells')::text FROM score_account_state"
-                                         " WHERE account_id = $1", acct);
-        json_error_t jerr;
-        json_t *parsed = json_loads(stored, 0, &jerr);
-        char *got_cells = json_dumps(parsed, JSON_COMPACT | JSON_SORT_KEYS);
+        /* stored as bytes (state_codec.h), with its newest day beside */
+        char *stored = query_value(conn, "SELECT (state IS NULL AND length(blob) > 100)::text"
+                                         " || ' ' || newest_day"
+                                         " FROM score_account_state WHERE account_id = $1", acct);
+        const char *ids[] = {acct};
+        json_t *loaded = NULL;
+        revos_err err = {0};
+        ck_assert_int_eq(revos_score_store_load_states(conn, ids, 1, &loaded, &err), REVOS_OK);
+        char want_row[64];
+        snprintf(want_row, sizeof want_row, "true %lld",
+                 (long long)json_integer_value(json_object_get(json_object_get(loaded, acct), "newest_day")));
+        ck_assert_str_eq(stored, want_row);
+        free(stored);
+        char *got_cells = json_dumps(json_object_get(json_object_get(loaded, acct), "cells"),
+                                     JSON_COMPACT | JSON_SORT_KEYS);
         ck_assert_msg(strcmp(want_cells, got_cells) == 0, "timeline of %s differs after jsonb", acct);
         free(want_cells);
         free(got_cells);
-        free(stored);
-        json_decref(parsed);
+        json_decref(loaded);
     }
 
     /* score_current holds the last update of each kind */

@@ -13,6 +13,7 @@
 #include "score/engine.h"
 #include "score/rules.h"
 #include "score/state.h"
+#include "score/state_codec.h"
 
 #define ACCOUNT "acct-district-042"
 #define CONFIG_VERSION 7
@@ -931,6 +932,133 @@ START_TEST(test_champion_title_change_counts_as_champion_changed)
 }
 END_TEST
 
+/* The stored bytes give back the same state: the same values bit for bit
+ * and of the same type, the same bytes again, and the same scores after. */
+START_TEST(test_stored_state_round_trips)
+{
+    revos_score_rules *rules = load_rules();
+    json_t *signals = walkthrough_signals();
+    /* a fractional usage amount, so the sums are not all integers */
+    json_array_append_new(signals, make_signal("u-frac", "usage", "product_usage", day_ms(40, 5), 0.1, NULL));
+    json_array_append_new(signals, make_signal("u-frac2", "usage", "product_usage", day_ms(40, 6), 0.2, NULL));
+    json_t *state = revos_score_state_new(ACCOUNT);
+    add_all(rules, state, signals, 0, json_array_size(signals), NULL);
+    json_object_set_new(state, "odd", json_pack("{s:s,s:n,s:b,s:I,s:[]}", "text", "\u00e9t\u00e9 \"q\"",
+                                                 "none", "yes", 1, "big", (json_int_t)-9007199254740993LL,
+                                                 "empty"));
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    ck_assert_int_eq(revos_score_state_encode(state, &bytes, &len), 0);
+    char *plain = json_dumps(state, JSON_COMPACT);
+    ck_assert_uint_lt(len, strlen(plain)); /* and smaller than the JSON text */
+    revos_err err = {0};
+    json_t *back = revos_score_state_decode(bytes, len, &err);
+    ck_assert_msg(back != NULL, "%s", err.msg);
+    ck_assert(json_equal(state, back));
+    /* json_equal compares numbers by value within a type: types and bits too */
+    const json_t *v0 = json_object_get(json_object_get(state, "usage"), "v");
+    const json_t *v1 = json_object_get(json_object_get(back, "usage"), "v");
+    int fractional = 0;
+    for (size_t i = 0; i < json_array_size(v0); i++) {
+        const json_t *a = json_array_get(v0, i), *b = json_array_get(v1, i);
+        ck_assert_int_eq(json_typeof(a), json_typeof(b));
+        ck_assert(json_number_value(a) == json_number_value(b));
+        fractional += json_number_value(a) != floor(json_number_value(a));
+    }
+    ck_assert_int_gt(fractional, 0);
+    unsigned char *again = NULL;
+    size_t again_len = 0;
+    ck_assert_int_eq(revos_score_state_encode(back, &again, &again_len), 0);
+    ck_assert_uint_eq(again_len, len);
+    ck_assert(memcmp(again, bytes, len) == 0);
+    /* one more day scores the same on both */
+    json_t *more = make_signal("u-more", "usage", "product_usage", day_ms(90, 600), NAN, NULL);
+    json_t *u0 = json_array(), *u1 = json_array();
+    json_t *pair[2] = {state, back}, *latest[2] = {u0, u1};
+    for (int k = 0; k < 2; k++) {
+        revos_score_outcome outcome;
+        ck_assert_int_eq(revos_score_engine_add(rules, pair[k], more, &outcome, &err), REVOS_OK);
+        ck_assert_int_eq(revos_score_engine_settle(rules, pair[k], NULL, CONFIG_VERSION, NULL, latest[k], &err),
+                         REVOS_OK);
+    }
+    json_decref(more);
+    char *t0 = json_dumps(u0, JSON_COMPACT | JSON_SORT_KEYS), *t1 = json_dumps(u1, JSON_COMPACT | JSON_SORT_KEYS);
+    ck_assert_uint_gt(json_array_size(u0), 0);
+    ck_assert_str_eq(t1, t0);
+    free(t0);
+    free(t1);
+    json_decref(u0);
+    json_decref(u1);
+    free(again);
+    free(plain);
+    free(bytes);
+    json_decref(back);
+    json_decref(state);
+    json_decref(signals);
+    revos_score_rules_free(rules);
+}
+END_TEST
+
+/* Bytes that are not what the encoder writes are a corrupt state, never a
+ * crash: every cut of a real state, every flipped tag and a few forgeries. */
+START_TEST(test_corrupt_stored_state_is_fatal)
+{
+    json_t *state = json_pack("{s:i,s:s,s:[i,i,i],s:[f,s,n],s:{s:b}}", "v", 2, "account", "a-\u00e9",
+                              "ints", 1, -2, 300, "mixed", 1.5, "x", "o", "t", 1);
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    ck_assert_int_eq(revos_score_state_encode(state, &bytes, &len), 0);
+    revos_err err = {0};
+    for (size_t cut = 0; cut < len; cut++) {
+        json_t *got = revos_score_state_decode(bytes, cut, &err);
+        ck_assert_msg(got == NULL, "accepted the first %zu of %zu bytes", cut, len);
+        ck_assert(err.msg[0] != '\0');
+    }
+    json_t *whole = revos_score_state_decode(bytes, len, &err);
+    ck_assert(json_equal(whole, state));
+    json_decref(whole);
+    /* every single-byte change decodes to an error or some other state */
+    for (size_t i = 0; i < len; i++) {
+        for (int bit = 0; bit < 8; bit++) {
+            bytes[i] ^= (unsigned char)(1u << bit);
+            json_t *got = revos_score_state_decode(bytes, len, &err);
+            ck_assert(got == NULL || json_is_object(got));
+            json_decref(got);
+            bytes[i] ^= (unsigned char)(1u << bit);
+        }
+    }
+    free(bytes);
+    json_decref(state);
+    const struct {
+        const char *what;
+        const unsigned char b[16];
+        size_t len;
+    } forged[] = {
+        {"no magic", {'{', '}'}, 2},
+        {"an array, not an object", {'R', 'V', 'S', 1, 6, 0}, 6},
+        {"a count beyond the bytes", {'R', 'V', 'S', 1, 7, 0xff, 0xff, 0xff, 0x7f}, 9},
+        {"an endless varint", {'R', 'V', 'S', 1, 7, 1, 1, 'k', 3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, 16},
+        {"a cut UTF-8 string", {'R', 'V', 'S', 1, 7, 1, 1, 'k', 5, 1, 0xc3}, 11},
+        {"an unknown tag", {'R', 'V', 'S', 1, 7, 1, 1, 'k', 9}, 9},
+        {"an empty integer array", {'R', 'V', 'S', 1, 7, 1, 1, 'k', 8, 0}, 10},
+        {"a NaN", {'R', 'V', 'S', 1, 7, 1, 1, 'k', 4, 0, 0, 0, 0, 0, 0xf8, 0x7f}, 16},
+        {"trailing bytes", {'R', 'V', 'S', 1, 7, 0, 0}, 7},
+    };
+    for (size_t i = 0; i < sizeof forged / sizeof forged[0]; i++)
+        ck_assert_msg(revos_score_state_decode(forged[i].b, forged[i].len, &err) == NULL, "accepted %s",
+                      forged[i].what);
+    /* nesting deeper than the limit is refused both ways */
+    json_t *deep = json_object(), *at = deep;
+    for (int d = 0; d < REVOS_SCORE_CODEC_MAX_DEPTH + 2; d++) {
+        json_t *next = json_object();
+        json_object_set_new(at, "d", next);
+        at = next;
+    }
+    ck_assert_int_eq(revos_score_state_encode(deep, &bytes, &len), -1);
+    json_decref(deep);
+}
+END_TEST
+
 /* A Salesforce CDC update of a contact role carries only the changed Role and
  * the role's own id: the engine finds the contact from the role's creation. */
 START_TEST(test_role_update_without_contact_counts_as_champion_changed)
@@ -1285,6 +1413,8 @@ static Suite *score_engine_suite(void)
     tcase_add_test(state, test_malformed_signals_are_rejected_without_touching_state);
     tcase_add_test(state, test_nearest_open_renewal_sets_the_date);
     tcase_add_test(state, test_champion_title_change_counts_as_champion_changed);
+    tcase_add_test(state, test_stored_state_round_trips);
+    tcase_add_test(state, test_corrupt_stored_state_is_fatal);
     suite_add_tcase(s, state);
 
     TCase *event_time = tcase_create("event_time");

@@ -6,9 +6,12 @@
  *       end of that day, the latest correction winning;
  *   revosctl explain ACCOUNT --at D
  *       the same cell with its explanation, recomputed by the score
- *       engine from the stored state (revosctl_scores_at).
+ *       engine from the stored state (revosctl_scores_at);
+ *   revosctl state ACCOUNT
+ *       the stored state itself as one line of JSON (keys sorted), for
+ *       support and tests: it is stored as bytes (state_codec.h).
  *
- * Both read what revos-score committed; nothing is written. */
+ * All read what revos-score committed; nothing is written. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,6 +170,31 @@ int cmd_timeline(const revos_settings *s, const char *account)
 done:
     revos_score_rules_free(rules);
     json_decref(config);
+    json_decref(state);
+    free(account_id);
+    PQfinish(conn);
+    return code;
+}
+
+int cmd_state(const revos_settings *s, const char *account)
+{
+    PGconn *conn = revosctl_connect(s);
+    if (conn == NULL)
+        return 1;
+    revos_err err = {{0}, {0}};
+    int code = 1;
+    json_t *state = NULL;
+    char *account_id = revosctl_resolve_account(conn, account, &err);
+    if (account_id == NULL)
+        fprintf(stderr, "revosctl: %s\n", err.msg[0] ? err.msg : "no account known by that id");
+    else if ((state = load_state(conn, account_id, &err)) == NULL)
+        fprintf(stderr, "revosctl: %s\n", err.msg);
+    else {
+        char *text = json_dumps(state, JSON_COMPACT | JSON_SORT_KEYS);
+        if (text != NULL && printf("%s\n", text) > 0)
+            code = 0;
+        free(text);
+    }
     json_decref(state);
     free(account_id);
     PQfinish(conn);

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "pg/pg.h"
+#include "score/state.h"
+#include "score/state_codec.h"
 
 /* ==== Columns: arrays of text passed as one text[] parameter ==== */
 
@@ -100,18 +102,35 @@ static int is_last(const json_t *last, const json_t *record, const char *a, cons
 
 /* ==== Account states ==== */
 
-/* Reads (account_id, state) rows into *states. */
+/* The columns every state read selects: blob is the stored form; a row
+ * written before it (schema_blob.sql) still holds jsonb. Read with binary
+ * results, so a blob arrives as its bytes. */
+#define STATE_COLUMNS "account_id, blob, state::text"
+
+/* Reads (account_id, blob, state) rows into *states. */
 static revos_status states_from(PGresult *res, json_t *states, revos_err *err)
 {
     for (int i = 0; i < PQntuples(res); i++) {
-        json_error_t jerr;
-        json_t *state = json_loads(PQgetvalue(res, i, 1), 0, &jerr);
-        if (!json_is_object(state)) {
-            json_decref(state);
-            return revos_fail(err, REVOS_ERR_FATAL, "score state of %.80s is not a JSON object: %s",
-                              PQgetvalue(res, i, 0), jerr.text);
+        const char *account = PQgetvalue(res, i, 0);
+        json_t *state = NULL;
+        if (!PQgetisnull(res, i, 1)) {
+            state = revos_score_state_decode((const unsigned char *)PQgetvalue(res, i, 1),
+                                             (size_t)PQgetlength(res, i, 1), err);
+        } else {
+            json_error_t jerr;
+            state = json_loadb(PQgetvalue(res, i, 2), (size_t)PQgetlength(res, i, 2), 0, &jerr);
+            if (!json_is_object(state)) {
+                json_decref(state);
+                state = NULL;
+                revos_fail(err, REVOS_ERR_FATAL, "not a JSON object: %s", jerr.text);
+            }
         }
-        json_object_set_new(states, PQgetvalue(res, i, 0), state);
+        if (state == NULL) {
+            char context[128];
+            snprintf(context, sizeof context, "score state of %.80s", account);
+            return revos_wrap(err, REVOS_ERR_FATAL, context);
+        }
+        json_object_set_new(states, account, state);
     }
     return REVOS_OK;
 }
@@ -126,14 +145,15 @@ revos_status revos_score_store_load_states(PGconn *conn, const char *const *acco
     if (ids == NULL)
         return revos_fail(err, REVOS_ERR_FATAL, "out of memory loading score states");
     const char *params[] = {ids};
+    const int lengths[] = {-1};
     PGresult *res = NULL;
     /* Locked in account order: a threshold change re-scores accounts of
      * other instances' partitions (revos_score_store_load_states_from), and
      * both lock in the same order. */
-    revos_status st = revos_pg_exec(conn,
-        "SELECT account_id, state FROM score_account_state WHERE account_id = ANY($1::text[])"
+    revos_status st = revos_pg_exec_binary(conn,
+        "SELECT " STATE_COLUMNS " FROM score_account_state WHERE account_id = ANY($1::text[])"
         " ORDER BY account_id FOR UPDATE",
-        1, params, &res, err);
+        1, params, lengths, 1, &res, err);
     free(ids);
     if (st == REVOS_OK)
         st = states_from(res, *states, err);
@@ -152,11 +172,12 @@ revos_status revos_score_store_load_states_from(PGconn *conn, int64_t day, json_
     char day_text[32];
     snprintf(day_text, sizeof day_text, "%lld", (long long)day);
     const char *params[] = {day_text};
+    const int lengths[] = {-1};
     PGresult *res = NULL;
-    revos_status st = revos_pg_exec(conn,
-        "SELECT account_id, state FROM score_account_state"
-        " WHERE (state->>'newest_day')::bigint >= $1::bigint ORDER BY account_id FOR UPDATE",
-        1, params, &res, err);
+    revos_status st = revos_pg_exec_binary(conn,
+        "SELECT " STATE_COLUMNS " FROM score_account_state"
+        " WHERE newest_day >= $1::bigint ORDER BY account_id FOR UPDATE",
+        1, params, lengths, 1, &res, err);
     if (st == REVOS_OK) {
         json_t *loaded = json_object();
         st = states_from(res, loaded, err);
@@ -172,41 +193,76 @@ revos_status revos_score_store_load_states_from(PGconn *conn, int64_t day, json_
     return st == REVOS_OK ? st : revos_wrap(err, st, "loading score states for a threshold change");
 }
 
+/* The states travel as one bytea parameter in binary format, every state's
+ * bytes one after the other, cut apart by offset and length in SQL. */
 revos_status revos_score_store_save_states(PGconn *conn, const json_t *states, revos_err *err)
 {
     size_t n = json_object_size(states);
     if (n == 0)
         return REVOS_OK;
-    column cols[2];
-    if (column_init(&cols[0], n) != 0 || column_init(&cols[1], n) != 0) {
-        free(cols[0].items);
-        return revos_fail(err, REVOS_ERR_FATAL, "out of memory saving score states");
-    }
-    revos_status st = REVOS_OK;
+    column cols[4]; /* account, offset, length, newest day */
+    for (size_t c = 0; c < 4; c++)
+        cols[c] = (column){NULL, 0};
+    int ok = 1;
+    for (size_t c = 0; c < 4; c++)
+        ok = ok && column_init(&cols[c], n) == 0;
+    unsigned char *blobs = NULL;
+    size_t blobs_len = 0, blobs_cap = 0;
     const char *account;
     json_t *state;
     json_object_foreach ((json_t *)states, account, state) {
-        char *text = json_dumps(state, JSON_COMPACT);
-        int bad = text == NULL || column_add(&cols[0], account) != 0;
-        if (!bad) {
-            cols[1].items[cols[1].n++] = text;
-            text = NULL;
-        }
-        free(text);
-        if (bad) {
-            st = revos_fail(err, REVOS_ERR_FATAL, "out of memory saving score states");
+        if (!ok)
+            break;
+        unsigned char *bytes = NULL;
+        size_t len = 0;
+        if (revos_score_state_encode(state, &bytes, &len) != 0) {
+            ok = 0;
             break;
         }
+        if (blobs_len + len > blobs_cap) {
+            size_t cap = blobs_cap ? blobs_cap : 65536;
+            while (blobs_len + len > cap)
+                cap *= 2;
+            unsigned char *grown = realloc(blobs, cap);
+            if (grown == NULL) {
+                free(bytes);
+                ok = 0;
+                break;
+            }
+            blobs = grown;
+            blobs_cap = cap;
+        }
+        memcpy(blobs + blobs_len, bytes, len);
+        free(bytes);
+        ok = column_add(&cols[0], account) == 0 &&
+             column_add_int(&cols[1], (long long)blobs_len + 1) == 0 &&
+             column_add_int(&cols[2], (long long)len) == 0 &&
+             column_add_int(&cols[3], (long long)revos_score_state_int(state, "newest_day", 0)) == 0;
+        blobs_len += len;
     }
-    if (st == REVOS_OK)
-        st = exec_columns(conn,
-            "INSERT INTO score_account_state (account_id, state, updated_at)"
-            " SELECT a, s::jsonb, now() FROM unnest($1::text[], $2::text[]) AS u(a, s)"
-            " ON CONFLICT (account_id) DO UPDATE"
-            " SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at",
-            cols, 2, err);
-    column_free(&cols[0]);
-    column_free(&cols[1]);
+    revos_status st = REVOS_OK;
+    if (!ok || blobs_len > (size_t)INT32_MAX)
+        st = revos_fail(err, REVOS_ERR_FATAL, "out of memory saving score states");
+    char *arrays[4] = {0};
+    for (size_t c = 0; c < 4 && st == REVOS_OK; c++)
+        if ((arrays[c] = revos_pg_text_array((const char *const *)cols[c].items, cols[c].n)) == NULL)
+            st = revos_fail(err, REVOS_ERR_FATAL, "out of memory saving score states");
+    if (st == REVOS_OK) {
+        const char *params[5] = {arrays[0], (const char *)blobs, arrays[1], arrays[2], arrays[3]};
+        const int lengths[5] = {-1, (int)blobs_len, -1, -1, -1};
+        st = revos_pg_exec_binary(conn,
+            "INSERT INTO score_account_state (account_id, blob, newest_day, state, updated_at)"
+            " SELECT u.a, substring($2::bytea FROM u.o::int FOR u.l::int), u.d, NULL, now()"
+            " FROM unnest($1::text[], $3::bigint[], $4::bigint[], $5::bigint[]) AS u(a, o, l, d)"
+            " ON CONFLICT (account_id) DO UPDATE SET blob = EXCLUDED.blob,"
+            " newest_day = EXCLUDED.newest_day, state = NULL, updated_at = EXCLUDED.updated_at",
+            5, params, lengths, 0, NULL, err);
+    }
+    for (size_t c = 0; c < 4; c++) {
+        free(arrays[c]);
+        column_free(&cols[c]);
+    }
+    free(blobs);
     return st == REVOS_OK ? st : revos_wrap(err, st, "saving score states");
 }
 
