@@ -60,6 +60,25 @@ expect_failure("large_dead_letters on an empty file", checks.large_dead_letters,
 expect_failure("thresholds on an empty file", checks.thresholds, empty)
 expect_failure("same_scores on empty files", checks.same_scores, empty, empty)
 
+# state_summaries: no states is a failure; two states with the same cells
+# and events in another order give the same lines
+states_empty = os.path.join(work, "states-empty")
+os.mkdir(states_empty)
+expect_failure("state_summaries of nothing", checks.state_summaries, states_empty, work)
+for tag, order in (("a", 1), ("b", -1)):
+    d = os.path.join(work, "states-" + tag)
+    os.mkdir(d)
+    events = [{"type": "nps_response", "signal_id": "n1"}, {"type": "nps_response", "signal_id": "n2"}][::order]
+    with open(os.path.join(d, "acct-1.json"), "w") as f:
+        json.dump({"account": "acct-1", "cells": {"from": 3, "k": {"r": [1, 2]}}, "events": events}, f)
+    os.mkdir(os.path.join(work, "out-" + tag))
+    expect_pass("state_summaries " + tag, checks.state_summaries, d, os.path.join(work, "out-" + tag))
+for name in ("timelines", "cells", "events"):
+    a = open(os.path.join(work, "out-a", name + ".txt")).read()
+    b = open(os.path.join(work, "out-b", name + ".txt")).read()
+    if not a.strip() or a != b:
+        failures.append(f"state_summaries {name}: {a!r} vs {b!r}")
+
 if failures:
     print("\n".join(failures), file=sys.stderr)
     sys.exit(1)

@@ -1,5 +1,6 @@
 /* state.h -- one account's scoring memory in event time, as a JSON object
- * (stored as jsonb in score_account_state), and how a signal enters it.
+ * (stored as bytes in score_account_state.blob, state_codec.h), and how a
+ * signal enters it.
  *
  * The state keeps the account's history over the lateness horizon, in the
  * order of event time, never of arrival, so that the score as of any day is
@@ -41,7 +42,7 @@
  *   "nps": {latest, latest_id, latest_ms, latest_day, previous, previous_id, previous_ms}.
  *
  * Numbers are read with json_number_value, so the state survives a round
- * trip through jsonb; nothing here depends on key order. Not thread-safe
+ * trip through the stored form; nothing here depends on key order. Not thread-safe
  * per state object; states of different accounts are independent. */
 #ifndef REVOS_SCORE_STATE_H
 #define REVOS_SCORE_STATE_H
