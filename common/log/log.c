@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -43,16 +44,27 @@ revos_log_level revos_log_level_parse(const char *text, revos_log_level fallback
     return fallback;
 }
 
-void revos_log(revos_log_level level, const char *fmt, ...)
+int revos_log_enabled(revos_log_level level)
+{
+    return level >= log_settings.min_level;
+}
+
+static void put_id(json_t *line, const char *key, const char *value)
+{
+    if (value == NULL || value[0] == '\0')
+        return;
+    char clean[512];
+    snprintf(clean, sizeof clean, "%s", value);
+    revos_utf8_clean(clean);
+    json_object_set_new(line, key, json_string(clean));
+}
+
+static void vlog(revos_log_level level, const revos_log_ids *ids, const char *fmt, va_list ap)
 {
     if (level < log_settings.min_level)
         return;
     char msg[2048];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-
     revos_utf8_clean(msg); /* stays valid JSON, even when cut or quoting bytes */
 
     struct timespec now;
@@ -63,9 +75,13 @@ void revos_log(revos_log_level level, const char *fmt, ...)
     snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
              tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
              now.tv_nsec / 1000000);
-
     json_t *line = json_pack("{s:s, s:s, s:s, s:s}", "ts", ts, "level", level_name(level),
                              "worker", log_settings.worker, "msg", msg);
+    if (line != NULL && ids != NULL) {
+        put_id(line, "event_id", ids->event_id);
+        put_id(line, "account_id", ids->account_id);
+        put_id(line, "trace", ids->trace);
+    }
     char *text = line ? json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
     if (text != NULL)
         fprintf(stderr, "%s\n", text);
@@ -73,6 +89,42 @@ void revos_log(revos_log_level level, const char *fmt, ...)
         fprintf(stderr, "{\"level\":\"error\",\"msg\":\"log line could not be encoded\"}\n");
     free(text);
     json_decref(line);
+}
+
+void revos_log(revos_log_level level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vlog(level, NULL, fmt, ap);
+    va_end(ap);
+}
+
+void revos_log_record(revos_log_level level, const revos_log_ids *ids, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vlog(level, ids, fmt, ap);
+    va_end(ap);
+}
+
+void revos_log_trace_of_signal(const char *signal_id, char *out, size_t outlen)
+{
+    static const char *const suffixes[] = {":competitor", ":governance"};
+    const char *id = signal_id ? signal_id : "";
+    if (strncmp(id, "sig:", 4) != 0) {
+        snprintf(out, outlen, "%s", id);
+        return;
+    }
+    id += 4;
+    size_t len = strlen(id);
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        size_t n = strlen(suffixes[i]);
+        if (len > n && strcmp(id + len - n, suffixes[i]) == 0) {
+            len -= n;
+            break;
+        }
+    }
+    snprintf(out, outlen, "%.*s", (int)len, id);
 }
 
 static size_t append(char *out, size_t o, size_t outlen, const char *text, size_t n)

@@ -22,6 +22,33 @@ void revos_log_init(const char *worker, revos_log_level min_level);
 void revos_log(revos_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* The ids a line about one record carries, so one account's journey can be
+ * followed through the five workers with grep:
+ *   event_id    the record this worker handled (a SourceEvent id, a signal
+ *               id, a score id, an action or outcome id);
+ *   account_id  the account it belongs to, once known;
+ *   trace       the source event it descends from (the SourceEvent id that
+ *               revos-ingest gave the raw record).
+ * NULL or empty fields are left out. */
+typedef struct revos_log_ids {
+    const char *event_id;
+    const char *account_id;
+    const char *trace;
+} revos_log_ids;
+
+/* As revos_log, with the record's ids as fields of the line. */
+void revos_log_record(revos_log_level level, const revos_log_ids *ids, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Whether a line at level would be written (skip building one that is not). */
+int revos_log_enabled(revos_log_level level);
+
+/* The source event id a signal id descends from: normalize names a signal
+ * "sig:<event_id>" or "sig:<event_id>:<suffix>" for a second signal of the
+ * event (suffix one of its known names); copied into out. An id of another
+ * form is copied as it is. */
+void revos_log_trace_of_signal(const char *signal_id, char *out, size_t outlen);
+
 #define revos_log_debug(...) revos_log(REVOS_LOG_DEBUG, __VA_ARGS__)
 #define revos_log_info(...)  revos_log(REVOS_LOG_INFO, __VA_ARGS__)
 #define revos_log_warn(...)  revos_log(REVOS_LOG_WARN, __VA_ARGS__)

@@ -69,6 +69,30 @@ oom:
     return revos_fail(err, REVOS_ERR_FATAL, "out of memory queueing output");
 }
 
+/* One debug line per record emitted, with its ids (log.h): the id of the
+ * record, its account and the source event it descends from. */
+static void log_emitted(const char *topic, revos_record_type type, const json_t *record)
+{
+    if (!revos_log_enabled(REVOS_LOG_DEBUG) || type == REVOS_REC_DEAD_LETTER)
+        return;
+    static const char *const id_field[REVOS_REC__COUNT] = {
+        [REVOS_REC_SOURCE_EVENT] = "event_id",    [REVOS_REC_SIGNAL] = "signal_id",
+        [REVOS_REC_SCORE_UPDATE] = "score_id",    [REVOS_REC_ACTION] = "action_id",
+        [REVOS_REC_OUTCOME] = "outcome_id",       [REVOS_REC_THRESHOLD_CHANGE] = "change_id"};
+    const char *id = json_string_value(json_object_get(record, id_field[type]));
+    char trace[256] = "";
+    if (type == REVOS_REC_SOURCE_EVENT)
+        snprintf(trace, sizeof trace, "%s", id ? id : "");
+    else if (type == REVOS_REC_SIGNAL && json_is_string(json_object_get(record, "source_event_id")))
+        snprintf(trace, sizeof trace, "%s", json_string_value(json_object_get(record, "source_event_id")));
+    else if (type == REVOS_REC_SCORE_UPDATE)
+        revos_log_trace_of_signal(json_string_value(json_object_get(record, "trigger_signal_id")),
+                                  trace, sizeof trace);
+    revos_log_ids ids = {id, json_string_value(json_object_get(record, "account_id")), trace};
+    revos_log_record(REVOS_LOG_DEBUG, &ids, "%s %s to %s", revos_record_type_name(type),
+                     id ? id : "?", topic);
+}
+
 revos_status revos_batch_emit(revos_batch *batch, const char *topic_suffix, const char *key,
                               revos_record_type type, const json_t *record, revos_err *err)
 {
@@ -83,6 +107,7 @@ revos_status revos_batch_emit(revos_batch *batch, const char *topic_suffix, cons
     if (st == REVOS_OK) {
         revos_batch_count(batch, "revos_records_out_total", "Records emitted", 1);
         revos_worker_metrics_topic_out(batch->metrics, topic, 1);
+        log_emitted(topic, type, record);
     }
     return st;
 }

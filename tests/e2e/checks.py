@@ -191,6 +191,32 @@ def same_scores(clean, killed):
     print(f"  {len(ids_a)} and {len(ids_b)} score records, {len(both)} cells settle identically")
 
 
+def journey(log_dir, pages_path):
+    """One account's journey in the logs: the trace (source event id) of a
+    delivered page is on the lines of revos-ingest (the SourceEvent),
+    revos-normalize (the Signal), revos-score (the ScoreUpdate), and
+    revos-route (the decision and the page sent), each with the page's
+    account from normalize on. Needs REVOS_LOG_LEVEL=debug."""
+    page = next((p for p in lines(pages_path) if p.get("body", {}).get("trace")), None)
+    require(page is not None, "no delivered page carries a trace")
+    trace, account = page["body"]["trace"], page["body"]["account_id"]
+    for worker in ("revos-ingest", "revos-normalize", "revos-score", "revos-route"):
+        found = []
+        with open(os.path.join(log_dir, worker + ".log")) as f:
+            for line in f:
+                if trace not in line:
+                    continue
+                entry = json.loads(line)
+                if entry.get("trace") == trace:
+                    found.append(entry)
+        require(found, f"{worker}: no log line with trace {trace}")
+        if worker != "revos-ingest":
+            require(all(e.get("account_id") == account for e in found),
+                    f"{worker}: a line with trace {trace} names another account")
+        require(all(e.get("event_id") for e in found), f"{worker}: a traced line without event_id")
+    print(f"  trace {trace} followed from ingest to page {page['body']['page_id']}")
+
+
 def state_summaries(states_dir, out_dir):
     """From the account states revosctl state printed (one ACCOUNT.json each
     in STATES_DIR), writes to OUT_DIR: timelines.txt (account, md5 of its

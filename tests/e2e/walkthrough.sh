@@ -102,6 +102,10 @@ e2e_wait 90 "escalated to the next level after the SLA" \
     'python3 "$here/checks.py" escalated "$work/pages.jsonl" "$play"'
 python3 "$here/checks.py" print_pages "$work/pages.jsonl"
 e2e_check "no page delivered twice" python3 "$here/checks.py" no_duplicate_pages "$work/pages.jsonl"
+if [ "$REVOS_LOG_LEVEL" = debug ]; then # every record's line: follow the page's source event
+    e2e_check "one trace id from ingest to page in the logs" \
+        python3 "$here/checks.py" journey "$work/logs" "$work/pages.jsonl"
+fi
 
 say "Feedback: the account renews; the outcome tunes the critical threshold"
 "$ctl" outcome "$play" --result renewed

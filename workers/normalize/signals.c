@@ -513,7 +513,8 @@ static int copy_attrs(json_t *dst, const json_t *event, const char *const *names
 
 /* Builds one Signal, id "sig:<event_id>" or, for a second signal of the
  * same event, "sig:<event_id>:<suffix>"; takes ownership of attributes.
- * NULL on OOM. */
+ * NULL on OOM. A new suffix goes into revos_log_trace_of_signal's list
+ * (common/log/log.c) too, so log lines trace the signal to its event. */
 static json_t *signal_new_as(const json_t *event, const char *suffix, const char *account_id,
                              const char *family, const char *type, const char *severity,
                              const double *value, json_t *attributes, const char *evidence)

@@ -3,6 +3,8 @@
  * Everything here is a function of (update, config): no I/O, no clock. */
 #include "route/decide.h"
 
+#include "log/log.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -509,6 +511,7 @@ revos_status revos_route_decide(const json_t *update, const revos_route_trigger 
 
     d->account_id = text_field(update, "account_id");
     d->score_id = text_field(update, "score_id");
+    revos_log_trace_of_signal(text_field(update, "trigger_signal_id"), d->trace, sizeof d->trace);
     d->score_kind = text_field(update, "kind");
     d->team = json_object_get(update, "context");
     const json_t *as_of = json_object_get(update, "as_of");

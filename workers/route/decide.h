@@ -170,6 +170,7 @@ typedef struct revos_route_decision {
     const char *account_id;
     const char *account_name;   /* context "name", else the account id */
     const char *score_id;
+    char trace[256];            /* the source event of the update's trigger signal (log.h) */
     const char *score_kind;
     const char *score_band;     /* renewal_risk tier when known, else "" */
     const char *explanation;

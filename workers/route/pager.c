@@ -57,7 +57,7 @@ json_t *revos_pager_body(const revos_route_decision *d, const revos_route_owners
 {
     return json_pack(
         "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:o, s:o, s:I, s:n, s:f, s:f, s:f,"
-        " s:f, s:f, s:s, s:s, s:s, s:s, s:s, s:I, s:I}",
+        " s:f, s:f, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s}",
         "page_id", page_id, "play_id", d->decision_id, "account_id", d->account_id,
         "account_name", d->account_name, "play", d->play ? d->play : REVOS_ROUTE_NO_PLAY,
         "trigger", d->trigger.name, "severity", d->trigger.severity, "route", d->route, "level",
@@ -68,7 +68,7 @@ json_t *revos_pager_body(const revos_route_decision *d, const revos_route_owners
         "ev_no_act", d->finance.ev_no_act, "summary", d->summary, "decision_summary",
         d->summary, "explanation", d->explanation, "score_id", d->score_id, "score_band",
         d->score_band, "config_version", (json_int_t)d->config_version, "as_of",
-        (json_int_t)d->as_of_ms);
+        (json_int_t)d->as_of_ms, "trace", d->trace);
 }
 
 json_t *revos_pager_escalated_body(const json_t *previous, int level,
@@ -203,19 +203,25 @@ static revos_status send_due(const revos_route_io *io, int64_t now_ms, const cha
             posted = io->post(io->ctx, &dest, body, now_ms / 1000, &why);
         }
         json_t *row;
+        revos_log_ids ids = {page_id, json_string_value(json_object_get(body, "account_id")),
+                             json_string_value(json_object_get(body, "trace"))};
         if (posted == REVOS_OK) {
+            revos_log_record(REVOS_LOG_INFO, &ids, "page %s sent to %s (%s, attempt %d)", page_id,
+                             PQgetvalue(res, i, 6), dest.format, attempts);
             row = json_pack("{s:s, s:s, s:i, s:n, s:I, s:n, s:O}", "page_id", page_id, "status",
                             "sent", "attempts", attempts, "next_ms", "ack_due_ms",
                             (json_int_t)ack_due_ms, "error", "body", body);
             sent++;
         } else if (posted == REVOS_ERR_INPUT || attempts >= REVOS_PAGER_MAX_ATTEMPTS) {
-            revos_log_warn("page %s failed after %d attempt(s): %s", page_id, attempts, why.msg);
+            revos_log_record(REVOS_LOG_WARN, &ids, "page %s failed after %d attempt(s): %s", page_id,
+                             attempts, why.msg);
             row = json_pack("{s:s, s:s, s:i, s:n, s:I, s:s, s:n}", "page_id", page_id, "status",
                             "failed", "attempts", attempts, "next_ms", "ack_due_ms",
                             (json_int_t)now_ms, "error", why.msg, "body");
             failed++;
         } else {
-            revos_log_info("page %s attempt %d failed, retrying: %s", page_id, attempts, why.msg);
+            revos_log_record(REVOS_LOG_INFO, &ids, "page %s attempt %d failed, retrying: %s", page_id,
+                             attempts, why.msg);
             row = json_pack("{s:s, s:s, s:i, s:I, s:n, s:s, s:n}", "page_id", page_id, "status",
                             "pending", "attempts", attempts, "next_ms",
                             (json_int_t)(now_ms + revos_pager_backoff_ms(attempts)), "ack_due_ms",
