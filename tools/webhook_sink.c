@@ -1,8 +1,12 @@
 /* webhook_sink.c -- revos-webhook-sink, a page receiver for tests and the
  * walkthrough.
  *
- *   revos-webhook-sink --port N --secret S --out FILE [--fail-first K]
+ *   revos-webhook-sink --port N --out FILE [--secret-file PATH] [--fail-first K]
  *                      [--max-skew SECONDS] [--accept-unsigned]
+ *
+ * The signing secret is the sender's: REVOS_PAGE_WEBHOOK_SECRET from the
+ * environment, or the first line of --secret-file. It is never taken from
+ * the command line (other users of the machine can read argv).
  *
  * Listens on 127.0.0.1:N (N = 0 picks a free port) and accepts POSTs on any
  * path. Each request's X-Revos-Timestamp / X-Revos-Signature headers are
@@ -62,8 +66,30 @@ typedef struct request {
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: revos-webhook-sink --port N --secret S --out FILE [--fail-first K]\n"
-                    "                          [--max-skew SECONDS] [--accept-unsigned]\n");
+    fprintf(stderr, "usage: revos-webhook-sink --port N --out FILE [--secret-file PATH] [--fail-first K]\n"
+                    "                          [--max-skew SECONDS] [--accept-unsigned]\n"
+                    "       the secret: REVOS_PAGE_WEBHOOK_SECRET, or the first line of --secret-file\n");
+}
+
+/* The first line of path, without its line end, into out; false (and a
+ * message that does not show the file's content) when it cannot. */
+static bool read_secret(const char *path, char *out, size_t outlen)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        fprintf(stderr, "revos-webhook-sink: cannot read the secret file %s: %s\n", path,
+                strerror(errno));
+        return false;
+    }
+    bool ok = fgets(out, (int)outlen, f) != NULL;
+    fclose(f);
+    if (ok)
+        out[strcspn(out, "\r\n")] = '\0';
+    if (!ok || out[0] == '\0') {
+        fprintf(stderr, "revos-webhook-sink: the secret file %s is empty\n", path);
+        return false;
+    }
+    return true;
 }
 
 static bool parse_long(const char *text, long min, long max, long *out)
@@ -218,6 +244,7 @@ static void request_done(void *cls, struct MHD_Connection *connection, void **re
 
 int main(int argc, char **argv)
 {
+    static char secret_buf[1024];
     long port = -1;
     const char *out_path = NULL;
     sink.max_skew = 300;
@@ -236,8 +263,13 @@ int main(int argc, char **argv)
         if (strcmp(arg, "--port") == 0) {
             ok = parse_long(value, 0, 65535, &port);
         } else if (strcmp(arg, "--secret") == 0) {
-            sink.secret = value;
-            ok = value != NULL && value[0] != '\0';
+            fprintf(stderr, "revos-webhook-sink: --secret is refused (a command line is visible to "
+                            "every user): set REVOS_PAGE_WEBHOOK_SECRET or use --secret-file\n");
+            return 2;
+        } else if (strcmp(arg, "--secret-file") == 0) {
+            ok = value != NULL && read_secret(value, secret_buf, sizeof secret_buf);
+            if (ok)
+                sink.secret = secret_buf;
         } else if (strcmp(arg, "--out") == 0) {
             out_path = value;
             ok = value != NULL && value[0] != '\0';
@@ -256,8 +288,18 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (port < 0 || sink.secret == NULL || out_path == NULL) {
+    if (sink.secret == NULL) {
+        const char *env = getenv("REVOS_PAGE_WEBHOOK_SECRET");
+        if (env != NULL && env[0] != '\0')
+            sink.secret = env;
+    }
+    if (port < 0 || out_path == NULL) {
         usage();
+        return 2;
+    }
+    if (sink.secret == NULL) {
+        fprintf(stderr, "revos-webhook-sink: no secret: set REVOS_PAGE_WEBHOOK_SECRET or use "
+                        "--secret-file\n");
         return 2;
     }
 

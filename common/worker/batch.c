@@ -246,9 +246,15 @@ void revos_batch_reject(revos_batch *batch, const revos_msg *msg, const revos_er
 
 void revos_batch_count(revos_batch *batch, const char *metric, const char *help, int64_t n)
 {
+    revos_batch_count_by(batch, metric, help, NULL, NULL, n);
+}
+
+void revos_batch_count_by(revos_batch *batch, const char *metric, const char *help,
+                          const char *label, const char *value, int64_t n)
+{
     if (batch->metrics == NULL)
         return;
-    revos_counter *counter = revos_metrics_counter(batch->metrics, metric, help, NULL, NULL);
+    revos_counter *counter = revos_metrics_counter(batch->metrics, metric, help, label, value);
     if (counter != NULL)
         revos_counter_add(counter, n);
 }

@@ -76,6 +76,10 @@ void revos_batch_reject(revos_batch *batch, const revos_msg *msg, const revos_er
 /* Increments a counter of this worker, e.g. ("revos_pages_sent_total", NULL). */
 void revos_batch_count(revos_batch *batch, const char *metric, const char *help, int64_t n);
 
+/* The same for a counter with one label, e.g. ("...", "channel", "slack"). */
+void revos_batch_count_by(revos_batch *batch, const char *metric, const char *help,
+                          const char *label, const char *value, int64_t n);
+
 typedef struct revos_worker_def {
     const char *name;           /* binary and consumer group name, e.g. "revos-score" */
     revos_delivery delivery;

@@ -167,6 +167,18 @@ void revos_worker_metrics_register(revos_metrics *metrics, const revos_settings 
         for (size_t k = 0; k < 12 && own[i].counters[k].name != NULL; k++)
             revos_metrics_counter(metrics, own[i].counters[k].name, own[i].counters[k].help, NULL,
                                   NULL);
+        if (strcmp(shortname, "route") == 0) {
+            /* route's pager: deliveries by channel (workers/route/route_io.h) */
+            static const char *const results[] = {"sent", "retried", "failed"};
+            static const char *const channels[] = {"json", "slack", "pagerduty"};
+            for (size_t r = 0; r < 3; r++) {
+                char metric[96], help[96];
+                snprintf(metric, sizeof metric, "revos_pages_%s_by_channel_total", results[r]);
+                snprintf(help, sizeof help, "Page deliveries %s, by channel", results[r]);
+                for (size_t c = 0; c < 3; c++)
+                    revos_metrics_counter(metrics, metric, help, "channel", channels[c]);
+            }
+        }
     }
     revos_metrics_gauge(metrics, "revos_assigned_partitions", "Partitions assigned to this member",
                         NULL, NULL);

@@ -72,6 +72,12 @@ for w in normalize score route outcome; do
 done
 e2e_check "route: page and escalation counters at 0" has_zero route start \
     revos_pages_sent_total revos_pages_failed_total revos_page_retries_total revos_escalations_total
+for ch in json slack pagerduty; do
+    e2e_check "route: page deliveries by channel at 0 ($ch)" has_zero route start \
+        "revos_pages_sent_by_channel_total{channel=\"$ch\"}" \
+        "revos_pages_retried_by_channel_total{channel=\"$ch\"}" \
+        "revos_pages_failed_by_channel_total{channel=\"$ch\"}"
+done
 e2e_check "score: score counters at 0" has_zero score start \
     revos_score_signals_total revos_score_updates_total
 e2e_check "outcome: outcome counters at 0" has_zero outcome start revos_outcomes_total

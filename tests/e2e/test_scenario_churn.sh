@@ -21,7 +21,17 @@ e2e_fresh_database "revos_$run_id"
 e2e_config_with_sla "$REVOS_SOURCE_DIR/config" "$work/config" 30s
 "$ctl" config apply --config-dir "$work/config" >/dev/null
 "$ctl" topics create --partitions 3 >/dev/null
-"$REVOS_BIN_DIR/revos-webhook-sink" --port 0 --secret "$REVOS_PAGE_WEBHOOK_SECRET" --out "$work/pages.jsonl" 2>"$work/logs/sink.log" &
+# the receiver's secret from a file (the walkthrough's comes from the
+# environment); one on the command line is refused without being echoed
+"$REVOS_BIN_DIR/revos-webhook-sink" --port 0 --secret "leak-$run_id" --out "$work/refused.jsonl" \
+    >"$work/logs/sink-refused.log" 2>&1
+refused=$?
+e2e_check "revos-webhook-sink refuses --secret, without printing it" \
+    bash -c "test $refused = 2 && grep -q 'secret is refused' '$work/logs/sink-refused.log' && ! grep -q 'leak-$run_id' '$work/logs/sink-refused.log'"
+printf '%s\n' "$REVOS_PAGE_WEBHOOK_SECRET" >"$work/sink.secret"
+chmod 600 "$work/sink.secret"
+env -u REVOS_PAGE_WEBHOOK_SECRET "$REVOS_BIN_DIR/revos-webhook-sink" --port 0 --secret-file "$work/sink.secret" \
+    --out "$work/pages.jsonl" 2>"$work/logs/sink.log" &
 E2E_PIDS+=("$!")
 e2e_wait 10 "page receiver up" 'grep -q "listening on" "$work/logs/sink.log"'
 export REVOS_PAGE_WEBHOOK_URL="http://127.0.0.1:$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/logs/sink.log" | head -1)/pages"

@@ -41,8 +41,8 @@ if [ "${WALK_MOCK:-0}" != 1 ]; then
 fi
 
 # The page receiver: verifies every page's HMAC signature.
-"$REVOS_BIN_DIR/revos-webhook-sink" --port 0 --secret "$REVOS_PAGE_WEBHOOK_SECRET" \
-    --out "$work/pages.jsonl" 2>"$work/logs/sink.log" &
+# Its secret is the sender's REVOS_PAGE_WEBHOOK_SECRET, from the environment.
+"$REVOS_BIN_DIR/revos-webhook-sink" --port 0 --out "$work/pages.jsonl" 2>"$work/logs/sink.log" &
 E2E_PIDS+=("$!")
 e2e_wait 10 "webhook receiver listening" 'grep -q "listening on" "$work/logs/sink.log"'
 sink_port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/logs/sink.log" | head -1)

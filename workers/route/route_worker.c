@@ -23,6 +23,14 @@ static void batch_count(void *ctx, const char *metric, const char *help, int64_t
     revos_batch_count(ctx, metric, help, n);
 }
 
+static void batch_count_channel(void *ctx, const char *result, const char *channel)
+{
+    char metric[96], help[96];
+    snprintf(metric, sizeof metric, "revos_pages_%s_by_channel_total", result);
+    snprintf(help, sizeof help, "Page deliveries %s, by channel", result);
+    revos_batch_count_by(ctx, metric, help, "channel", channel, 1);
+}
+
 static revos_status post_page(void *ctx, const revos_route_destination *dest, const json_t *page,
                               int64_t now_unix, revos_err *err)
 {
@@ -45,6 +53,7 @@ static revos_route_io io_of(revos_batch *batch)
         .emit = batch_emit,
         .reject = batch_reject,
         .count = batch_count,
+        .count_by = batch_count_channel,
         .post = post_page,
     };
     return io;
