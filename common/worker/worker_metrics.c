@@ -50,7 +50,7 @@ static const named outbox_counters[] = {
 typedef struct worker_catalogue {
     const char *worker;
     const char *outputs[4];
-    named counters[12];
+    named counters[16];
 } worker_catalogue;
 
 static const worker_catalogue own[] = {
@@ -74,6 +74,7 @@ static const worker_catalogue own[] = {
       {"revos_page_retries_total", "Page deliveries to retry"},
       {"revos_pages_failed_total", "Pages given up on"},
       {"revos_escalations_total", "Decisions escalated to a next level"},
+      {"revos_sla_breaches_total", "Decisions not acknowledged within their SLA"},
       {"revos_escalations_exhausted_total",
        "Unacknowledged decisions with no further escalation level"},
       {"revos_escalations_unroutable_total", "Escalations whose matrix entry is gone"},
@@ -164,7 +165,7 @@ void revos_worker_metrics_register(revos_metrics *metrics, const revos_settings 
             revos_settings_topic(settings, own[i].outputs[k], topic, sizeof topic);
             revos_worker_metrics_topic_out(metrics, topic, 0);
         }
-        for (size_t k = 0; k < 12 && own[i].counters[k].name != NULL; k++)
+        for (size_t k = 0; k < 16 && own[i].counters[k].name != NULL; k++)
             revos_metrics_counter(metrics, own[i].counters[k].name, own[i].counters[k].help, NULL,
                                   NULL);
         if (strcmp(shortname, "route") == 0) {

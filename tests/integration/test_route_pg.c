@@ -780,6 +780,12 @@ START_TEST(escalation_walks_the_chain_then_stops)
                                  " ORDER BY level, owner_role) FROM route_pages WHERE play_id = '%s'", play_id())),
                      "0:escalated:true,0:escalated:true,1:escalated:true,2:exhausted:false");
     ck_assert_int_eq(json_integer_value(json_object_get(counters, "revos_escalations_exhausted_total")), 1);
+    /* every breach of an SLA ends escalated, exhausted or unroutable */
+    json_int_t breaches = json_integer_value(json_object_get(counters, "revos_sla_breaches_total"));
+    ck_assert_int_ge(breaches, 3);
+    ck_assert_int_eq(breaches, json_integer_value(json_object_get(counters, "revos_escalations_total")) +
+                                   json_integer_value(json_object_get(counters, "revos_escalations_exhausted_total")) +
+                                   json_integer_value(json_object_get(counters, "revos_escalations_unroutable_total")));
     for (size_t i = 0; i < json_array_size(emitted); i++)
         ck_assert_str_ne(json_string_value(json_object_get(action(i), "play_id")), play_id());
 }

@@ -303,6 +303,9 @@ static revos_status escalate_group(const revos_route_io *io, PGresult *res, int 
         return settle(settled, play_id, level, "acknowledged") ? REVOS_OK : oom(err);
     if (strcmp(PQgetvalue(res, i, C_CLOSED), "t") == 0)
         return settle(settled, play_id, level, "closed") ? REVOS_OK : oom(err);
+    /* neither acknowledged nor closed by its due time: the SLA is breached */
+    revos_route_io_count(io, "revos_sla_breaches_total",
+                         "Decisions not acknowledged within their SLA", 1);
 
     const json_t *entry = entry_of_route(routing, route);
     const json_t *chain = json_object_get(entry, "escalation");
