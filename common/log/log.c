@@ -60,6 +60,9 @@ static void put_id(json_t *line, const char *key, const char *value)
 }
 
 static void vlog(revos_log_level level, const revos_log_ids *ids, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void vlog(revos_log_level level, const revos_log_ids *ids, const char *fmt, va_list ap)
 {
     if (level < log_settings.min_level)
         return;

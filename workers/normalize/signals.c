@@ -114,6 +114,8 @@ typedef struct text_buf {
     int ok;
 } text_buf;
 
+static void tb_vadd(text_buf *tb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
 static void tb_vadd(text_buf *tb, const char *fmt, va_list ap)
 {
     if (!tb->ok)

@@ -273,7 +273,8 @@ static json_t *decode(in *s, int depth)
             size_t klen;
             json_t *value = NULL;
             const char *key = NULL;
-            if (get_size(s, &klen) == 0) {
+            /* keys are C strings: one holding a NUL is not a state's */
+            if (get_size(s, &klen) == 0 && memchr(s->p, '\0', klen) == NULL) {
                 key = (const char *)s->p;
                 s->p += klen;
                 value = decode(s, depth + 1);

@@ -20,7 +20,8 @@
  * Types survive the round trip exactly (an integer stays an integer, a real
  * keeps its bits), and keys are written sorted, so equal states give equal
  * bytes. The decoder bounds every count and length by the bytes left, the
- * nesting by REVOS_SCORE_CODEC_MAX_DEPTH, and checks UTF-8.
+ * nesting by REVOS_SCORE_CODEC_MAX_DEPTH, checks UTF-8 and refuses a key
+ * holding a NUL byte.
  *
  * `revosctl state ACCOUNT` prints a stored state as JSON.
  *
