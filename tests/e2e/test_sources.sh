@@ -94,6 +94,19 @@ e2e_wait 90 "both renewals closed won reach revos-outcome as renewed" \
     '[ "$(e2e_sql "SELECT count(*) FROM outcome_records WHERE outcome_id IN (\$\$crm:hubspot:918273645:closed\$\$, \$\$crm:debezium:9101:closed\$\$) AND result = \$\$renewed\$\$")" = 2 ]'
 e2e_wait 90 "revos-score holds scores for the Debezium and the HubSpot account" \
     '[ -n "$(e2e_sql "SELECT 1 FROM score_current WHERE account_id = \$\$$pine\$\$ LIMIT 1")" ] && [ -n "$(e2e_sql "SELECT 1 FROM score_current WHERE account_id = \$\$$maple\$\$ LIMIT 1")" ]'
+# revosctl identity, by an external id: the links of the account, each with
+# the source event that taught it
+"$ctl" identity 66aa0f11c4e1b70012ab0001 --json >"$work/identity.jsonl"
+e2e_check "revosctl identity lists Pine Ridge's Debezium and Intercom ids with the event that taught each" \
+    python3 - "$work/identity.jsonl" "$pine" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+assert rows and all(r["account_id"] == sys.argv[2] for r in rows), rows
+kinds = {(r["kind"], r["value"]) for r in rows}
+assert ("db_account", "7001") in kinds and ("intercom_company", "66aa0f11c4e1b70012ab0001") in kinds, kinds
+assert all(r["learned_from"] and r["learned_at"].endswith("Z") for r in rows), rows
+PY
+e2e_check "revosctl identity of an unknown id fails" bash -c "! '$ctl' identity no-such-id-anywhere 2>/dev/null"
 "$ctl" consume dlq --timeout-ms 3000 >"$work/dlq.jsonl"
 e2e_check "nothing was dead-lettered" test ! -s "$work/dlq.jsonl"
 for w in ingest normalize score route outcome; do

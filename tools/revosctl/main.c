@@ -11,6 +11,7 @@
  *   revosctl timeline ACCOUNT [--kind K] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]
  *                                    (the settled timeline: value and tier per day)
  *   revosctl state ACCOUNT             (revos-score's stored state of the account, as JSON)
+ *   revosctl identity ACCOUNT [--json] (every external id linked to the account: how, when)
  *   revosctl ack PAGE_ID [--actor WHO]
  *   revosctl outcome PLAY_ID --result R [--note TEXT] [--actor WHO]
  *   revosctl produce TOPIC FILE [--avro] [--key K | --key-field NAME] [--rate N] [--timestamp-ms MS]
@@ -37,6 +38,7 @@ static int usage(void)
             "       revosctl explain ACCOUNT [--at YYYY-MM-DD] [--json]\n"
             "       revosctl timeline ACCOUNT [--kind K] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]\n"
             "       revosctl state ACCOUNT\n"
+            "       revosctl identity ACCOUNT [--json]\n"
             "       revosctl ack PAGE_ID [--actor WHO]\n"
             "       revosctl outcome PLAY_ID --result renewed|churned|expanded|lost|reassigned|blocked\n"
             "       revosctl produce TOPIC|- FILE [--avro] [--key K | --key-field NAME] [--rate N]\n"
@@ -86,6 +88,8 @@ int main(int argc, char **argv)
         code = cmd_timeline(&s, arg1);
     else if (strcmp(verb, "state") == 0 && arg1 != NULL)
         code = cmd_state(&s, arg1);
+    else if (strcmp(verb, "identity") == 0 && arg1 != NULL)
+        code = cmd_identity(&s, arg1);
     else if (strcmp(verb, "ack") == 0 && arg1 != NULL)
         code = cmd_ack(&s, arg1);
     else if (strcmp(verb, "outcome") == 0 && arg1 != NULL)

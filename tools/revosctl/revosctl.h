@@ -17,6 +17,7 @@ int cmd_consume(const revos_settings *s, const char *topic_suffix);
 int cmd_explain(const revos_settings *s, const char *account);
 int cmd_timeline(const revos_settings *s, const char *account);
 int cmd_state(const revos_settings *s, const char *account);
+int cmd_identity(const revos_settings *s, const char *account);
 
 /* The account id ACCOUNT names (an account id, or any external id the
  * identity map knows), malloc'd, or NULL when unknown. */
