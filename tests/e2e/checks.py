@@ -196,7 +196,8 @@ def journey(log_dir, pages_path):
     delivered page is on the lines of revos-ingest (the SourceEvent),
     revos-normalize (the Signal), revos-score (the ScoreUpdate), and
     revos-route (the decision and the page sent), each with the page's
-    account from normalize on. Needs REVOS_LOG_LEVEL=debug."""
+    account from normalize on; and revos-outcome logged an outcome of that
+    account. Needs REVOS_LOG_LEVEL=debug."""
     page = next((p for p in lines(pages_path) if p.get("body", {}).get("trace")), None)
     require(page is not None, "no delivered page carries a trace")
     trace, account = page["body"]["trace"], page["body"]["account_id"]
@@ -214,7 +215,12 @@ def journey(log_dir, pages_path):
             require(all(e.get("account_id") == account for e in found),
                     f"{worker}: a line with trace {trace} names another account")
         require(all(e.get("event_id") for e in found), f"{worker}: a traced line without event_id")
-    print(f"  trace {trace} followed from ingest to page {page['body']['page_id']}")
+    # and the account's outcome, applied by revos-outcome, on a line of its own
+    with open(os.path.join(log_dir, "revos-outcome.log")) as f:
+        outcomes = [e for e in map(json.loads, f) if e.get("account_id") == account and e.get("event_id")]
+    require(outcomes, f"revos-outcome: no line about an outcome of {account}")
+    print(f"  trace {trace} followed from ingest to page {page['body']['page_id']}; "
+          f"{len(outcomes)} outcome line(s) of the account")
 
 
 def state_summaries(states_dir, out_dir):

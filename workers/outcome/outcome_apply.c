@@ -413,6 +413,10 @@ static revos_status apply_one(batch_ctx *b, const revos_msg *msg, revos_err *err
     if ((st = insert_records(io, records, err)) != REVOS_OK)
         goto done;
     count(io, "revos_outcomes_total", "Outcomes applied", 1);
+    revos_log_ids ids = {outcome_id, text(record, "account_id"), NULL};
+    revos_log_record(REVOS_LOG_INFO, &ids, "outcome %s (%s %s): %zu play(s) closed", outcome_id,
+                     text(o, "kind") ? text(o, "kind") : "?",
+                     text(o, "result") ? text(o, "result") : "?", closed.n);
 
     /* Saves and losses per band, then tuning, bands in the order of their first play id. */
     const char *result = text(o, "result");
