@@ -9,12 +9,12 @@
  *       in event-time order (day by day, round-robin across accounts), all
  *       states kept in memory;
  *   (c) the cost of storing an account's state the way revos-score does in
- *       PostgreSQL (score_account_state.state jsonb, written with
+ *       PostgreSQL (score_account_state.blob, written with
  *       revos_score_state_encode and read back with revos_score_state_decode,
  *       score/state_codec.h), measured on
  *       the 1,000 end-of-stream states;
  *   (d) the worker's batch shape in steady state: starting from (b)'s
- *       end-of-stream states stored as JSON text (the "rows"), 15 more days
+ *       end-of-stream states stored as bytes (the "rows"), 15 more days
  *       of usage (~97,000 signals) in batches of BATCH signals (default
  *       500, REVOS_BATCH_MAX's default), every account a batch touches
  *       loaded from its text before the batch and dumped after it, as
@@ -314,10 +314,7 @@ typedef struct batch_times {
 } batch_times;
 
 /* A stored state: its bytes as score_account_state.blob holds them. */
-typedef struct row {
-    unsigned char *bytes;
-    size_t len;
-} row;
+typedef revos_score_bytes row;
 
 static batch_times run_batched(const revos_score_rules *rules, int accounts, size_t batch,
                                const row *snapshot, int from_day, int to_day)
@@ -329,11 +326,11 @@ static batch_times run_batched(const revos_score_rules *rules, int accounts, siz
     json_t *updates = json_array();
     json_t *pending = json_array(); /* signals not yet in a batch */
     for (int a = 0; a < accounts; a++) {
-        text[a].bytes = malloc(snapshot[a].len);
-        if (text[a].bytes == NULL)
+        text[a].data = malloc(snapshot[a].len);
+        if (text[a].data == NULL)
             die("malloc", "out of memory");
-        memcpy(text[a].bytes, snapshot[a].bytes, snapshot[a].len);
-        text[a].len = snapshot[a].len;
+        memcpy(text[a].data, snapshot[a].data, snapshot[a].len);
+        text[a].len = text[a].cap = snapshot[a].len;
     }
     g_updates = 0;
     for (int day = from_day; day <= to_day; day++) {
@@ -354,7 +351,7 @@ static batch_times run_batched(const revos_score_rules *rules, int accounts, siz
                 if (live[a] != NULL)
                     continue;
                 revos_err err = {0};
-                live[a] = revos_score_state_decode(text[a].bytes, text[a].len, &err);
+                live[a] = revos_score_state_decode(text[a].data, text[a].len, &err);
                 if (live[a] == NULL)
                     die("revos_score_state_decode", err.msg);
                 touched[n_touched++] = a;
@@ -382,8 +379,8 @@ static batch_times run_batched(const revos_score_rules *rules, int accounts, siz
             /* write back every touched state (one multi-row upsert in the worker) */
             for (size_t k = 0; k < n_touched; k++) {
                 int a = touched[k];
-                free(text[a].bytes);
-                if (revos_score_state_encode(live[a], &text[a].bytes, &text[a].len) != 0)
+                text[a].len = 0; /* the row is rewritten */
+                if (revos_score_state_encode(live[a], &text[a]) != 0)
                     die("revos_score_state_encode", "out of memory");
                 json_decref(live[a]);
                 live[a] = NULL;
@@ -410,14 +407,14 @@ static batch_times run_batched(const revos_score_rules *rules, int accounts, siz
     for (int a = 0; getenv("BENCH_DUMP_STATES") != NULL && a < accounts; a++) {
         /* debugging: the final rows, as JSON */
         revos_err err = {0};
-        json_t *state = revos_score_state_decode(text[a].bytes, text[a].len, &err);
+        json_t *state = revos_score_state_decode(text[a].data, text[a].len, &err);
         char *json = state ? json_dumps(state, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
         printf("%s\n", json ? json : err.msg);
         free(json);
         json_decref(state);
     }
     for (int a = 0; a < accounts; a++)
-        free(text[a].bytes);
+        free(text[a].data);
     free(text);
     free(live);
     free(touched);
@@ -491,14 +488,14 @@ int main(int argc, char **argv)
     for (int r = -1; r < runs; r++) { /* r = -1: warm-up */
         double t0 = now_s();
         for (int a = 0; a < accounts; a++) {
-            free(text[a].bytes);
-            if (revos_score_state_encode(states[a], &text[a].bytes, &text[a].len) != 0)
+            text[a].len = 0;
+            if (revos_score_state_encode(states[a], &text[a]) != 0)
                 die("revos_score_state_encode", "out of memory");
         }
         double t1 = now_s();
         for (int a = 0; a < accounts; a++) {
             revos_err lerr = {0};
-            json_t *back = revos_score_state_decode(text[a].bytes, text[a].len, &lerr);
+            json_t *back = revos_score_state_decode(text[a].data, text[a].len, &lerr);
             if (back == NULL)
                 die("revos_score_state_decode", lerr.msg);
             json_decref(back);
@@ -552,7 +549,7 @@ int main(int argc, char **argv)
            (double)mt->n_updates / ns, long_runs);
 
     for (int a = 0; a < accounts; a++)
-        free(text[a].bytes);
+        free(text[a].data);
     free(text);
     free(bt);
     free(tot);

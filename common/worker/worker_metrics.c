@@ -47,27 +47,34 @@ static const named outbox_counters[] = {
 };
 
 /* Each worker's own counters, and the topics it writes (besides dlq). */
+/* A counter with one label, present at 0 for each of its known values. */
+typedef struct labeled {
+    const char *name, *help, *label;
+    const char *values[4];
+} labeled;
+
 typedef struct worker_catalogue {
     const char *worker;
     const char *outputs[4];
     named counters[16];
+    labeled by[4];
 } worker_catalogue;
 
 static const worker_catalogue own[] = {
-    {"ingest", {"events"}, {{"revos_ingest_ignored_total", "Raw records the mapping deliberately ignores"}}},
+    {"ingest", {"events"}, {{"revos_ingest_ignored_total", "Raw records the mapping deliberately ignores"}}, {{0}}},
     {"normalize",
      {"signals", "outcomes"},
      {{"revos_normalize_signals_total", "Signals emitted"},
       {"revos_normalize_parked_total", "SourceEvents parked until their account is known"},
       {"revos_normalize_unparked_total",
-       "Parked SourceEvents re-processed once their account became known"}}},
+       "Parked SourceEvents re-processed once their account became known"}}, {{0}}},
     {"score",
      {"scores"},
      {{"revos_score_signals_total", "Signals applied to account scores"},
       {"revos_score_updates_total", "ScoreUpdate records emitted"},
       {"revos_score_duplicate_signals_total",
        "Signals skipped because they were already applied to the account"},
-      {"revos_score_threshold_changes_total", "Tuned thresholds applied"}}},
+      {"revos_score_threshold_changes_total", "Tuned thresholds applied"}}, {{0}}},
     {"route",
      {"actions"},
      {{"revos_pages_sent_total", "Pages delivered to their destination"},
@@ -82,12 +89,19 @@ static const worker_catalogue own[] = {
       {"revos_route_plays_opened_total", "Plays opened"},
       {"revos_route_notices_opened_total", "Decisions without a play opened"},
       {"revos_route_triggers_attached_total", "Triggers attached to an already open decision"},
-      {"revos_route_unresolved_roles_total", "Owner roles nobody holds for the account"}}},
+      {"revos_route_unresolved_roles_total", "Owner roles nobody holds for the account"}},
+     /* deliveries by channel: a page's format (workers/route/pager.c) */
+     {{"revos_pages_sent_by_channel_total", "Pages delivered, by channel", "channel",
+       {"json", "slack", "pagerduty"}},
+      {"revos_pages_retried_by_channel_total", "Page deliveries to retry, by channel", "channel",
+       {"json", "slack", "pagerduty"}},
+      {"revos_pages_failed_by_channel_total", "Pages given up on, by channel", "channel",
+       {"json", "slack", "pagerduty"}}}},
     {"outcome",
      {"thresholds"},
      {{"revos_outcomes_total", "Outcomes applied"},
       {"revos_outcomes_duplicate_total", "Outcomes already recorded"},
-      {"revos_threshold_changes_total", "ThresholdChanges emitted"}}},
+      {"revos_threshold_changes_total", "ThresholdChanges emitted"}}, {{0}}},
 };
 
 static void zero_counters(revos_metrics *m, const named *list)
@@ -168,18 +182,10 @@ void revos_worker_metrics_register(revos_metrics *metrics, const revos_settings 
         for (size_t k = 0; k < 16 && own[i].counters[k].name != NULL; k++)
             revos_metrics_counter(metrics, own[i].counters[k].name, own[i].counters[k].help, NULL,
                                   NULL);
-        if (strcmp(shortname, "route") == 0) {
-            /* route's pager: deliveries by channel (workers/route/route_io.h) */
-            static const char *const results[] = {"sent", "retried", "failed"};
-            static const char *const channels[] = {"json", "slack", "pagerduty"};
-            for (size_t r = 0; r < 3; r++) {
-                char metric[96], help[96];
-                snprintf(metric, sizeof metric, "revos_pages_%s_by_channel_total", results[r]);
-                snprintf(help, sizeof help, "Page deliveries %s, by channel", results[r]);
-                for (size_t c = 0; c < 3; c++)
-                    revos_metrics_counter(metrics, metric, help, "channel", channels[c]);
-            }
-        }
+        for (size_t k = 0; k < 4 && own[i].by[k].name != NULL; k++)
+            for (size_t v = 0; v < 4 && own[i].by[k].values[v] != NULL; v++)
+                revos_metrics_counter(metrics, own[i].by[k].name, own[i].by[k].help,
+                                      own[i].by[k].label, own[i].by[k].values[v]);
     }
     revos_metrics_gauge(metrics, "revos_assigned_partitions", "Partitions assigned to this member",
                         NULL, NULL);

@@ -106,6 +106,9 @@ kinds = {(r["kind"], r["value"]) for r in rows}
 assert ("db_account", "7001") in kinds and ("intercom_company", "66aa0f11c4e1b70012ab0001") in kinds, kinds
 assert all(r["learned_from"] and r["learned_at"].endswith("Z") for r in rows), rows
 PY
+"$ctl" identity "$pine" --json >"$work/identity_by_account.jsonl"
+e2e_check "revosctl identity by the account id lists the same links" \
+    diff "$work/identity.jsonl" "$work/identity_by_account.jsonl"
 e2e_check "revosctl identity of an unknown id fails" bash -c "! '$ctl' identity no-such-id-anywhere 2>/dev/null"
 "$ctl" consume dlq --timeout-ms 3000 >"$work/dlq.jsonl"
 e2e_check "nothing was dead-lettered" test ! -s "$work/dlq.jsonl"

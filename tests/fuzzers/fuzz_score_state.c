@@ -20,16 +20,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         return 0;
     }
-    unsigned char *bytes = NULL;
-    size_t len = 0;
-    if (revos_score_state_encode(state, &bytes, &len) != 0)
+    revos_score_bytes bytes = {0};
+    if (revos_score_state_encode(state, &bytes) != 0)
         abort();
     /* sorted keys: the same bytes unless the input's keys were unsorted or repeated */
-    json_t *again = revos_score_state_decode(bytes, len, &err);
+    json_t *again = revos_score_state_decode(bytes.data, bytes.len, &err);
     if (again == NULL || !json_equal(again, state))
         abort();
     json_decref(again);
-    free(bytes);
+    free(bytes.data);
     json_decref(state);
     return 0;
 }

@@ -130,11 +130,12 @@ static void fake_count(void *ctx, const char *metric, const char *help, int64_t 
     json_object_set_new(counters, metric, json_integer(before + n));
 }
 
-static void fake_count_channel(void *ctx, const char *result, const char *channel)
+static void fake_count_by(void *ctx, const char *metric, const char *help, const char *label,
+                          const char *value, int64_t n)
 {
-    char key[128];
-    snprintf(key, sizeof key, "%s/%s", result, channel);
-    fake_count(ctx, key, NULL, 1);
+    char key[192];
+    snprintf(key, sizeof key, "%s{%s=%s}", metric, label, value);
+    fake_count(ctx, key, help, n);
 }
 
 static revos_status fake_post(void *ctx, const revos_route_destination *dest, const json_t *page,
@@ -157,7 +158,7 @@ static revos_route_io io(void)
     revos_route_io x = {
         .pg = pg, .config = config, .config_version = 7, .settings = &settings, .ctx = NULL,
         .emit = fake_emit, .reject = fake_reject, .count = fake_count,
-        .count_by = fake_count_channel, .post = fake_post,
+        .count_by = fake_count_by, .post = fake_post,
         .post_budget_ms = post_budget_ms,
     };
     return x;
@@ -554,7 +555,7 @@ START_TEST(tick_sends_each_due_page_once_to_the_default_webhook)
     tick(t0 + 2000);
     ck_assert_uint_eq(json_array_size(posted), 4);
     ck_assert_int_eq(json_integer_value(json_object_get(counters, "revos_pages_sent_total")), 4);
-    ck_assert_int_eq(json_integer_value(json_object_get(counters, "sent/json")), 4);
+    ck_assert_int_eq(json_integer_value(json_object_get(counters, "revos_pages_sent_by_channel_total{channel=json}")), 4);
     /* and each page body names the source event its condition came from */
     ck_assert(json_string_length(json_object_get(json_object_get(p, "page"), "trace")) > 0);
 }

@@ -442,6 +442,60 @@ START_TEST(test_unknown_accounts_load_no_state)
 }
 END_TEST
 
+/* A row written before the stored form (schema_blob.sql) holds jsonb and
+ * no blob: it loads as the same state, and is written back as a blob. A
+ * blob that is not an encoded state is a fatal error naming the account. */
+START_TEST(test_jsonb_rows_load_and_corrupt_blobs_are_fatal)
+{
+    PGconn *conn = connect_db();
+    revos_score_rules *rules = load_rules();
+    json_t *signals = walkthrough();
+    json_t *timelines = run_in_memory(rules, signals);
+    const char *acct = "acct-a";
+    json_t *cells = json_object_get(timelines, acct);
+    ck_assert_ptr_nonnull(cells);
+    /* the old row: the state as jsonb (cells are enough for the check) */
+    json_t *old = revos_score_state_new(acct);
+    json_object_set(old, "cells", cells);
+    json_object_set_new(old, "newest_day", json_integer(20694));
+    char *text = json_dumps(old, JSON_COMPACT);
+    const char *params[] = {acct, text};
+    revos_err err = {0};
+    ck_assert_msg(revos_pg_exec(conn, "INSERT INTO score_account_state (account_id, state, newest_day)"
+                                      " VALUES ($1, $2::jsonb, 20694)", 2, params, NULL, &err) == REVOS_OK,
+                  "%s", err.msg);
+    const char *ids[] = {acct};
+    json_t *states = NULL;
+    ck_assert_msg(revos_score_store_load_states(conn, ids, 1, &states, &err) == REVOS_OK, "%s", err.msg);
+    ck_assert(json_equal(json_object_get(states, acct), old));
+    begin(conn);
+    ck_assert_msg(revos_score_store_save_states(conn, states, &err) == REVOS_OK, "%s", err.msg);
+    commit(conn);
+    char *v = query_value(conn, "SELECT (state IS NULL AND blob IS NOT NULL)::text || ' ' || newest_day"
+                                " FROM score_account_state WHERE account_id = $1", acct);
+    ck_assert_str_eq(v, "true 20694");
+    free(v);
+    json_decref(states);
+    ck_assert_msg(revos_score_store_load_states(conn, ids, 1, &states, &err) == REVOS_OK, "%s", err.msg);
+    ck_assert(json_equal(json_object_get(states, acct), old));
+    json_decref(states);
+    /* a corrupt blob */
+    ck_assert(revos_pg_exec(conn, "UPDATE score_account_state SET blob = '\\x5256530107ff'::bytea"
+                                  " WHERE account_id = $1", 1, ids, NULL, &err) == REVOS_OK);
+    states = NULL;
+    err.msg[0] = '\0';
+    ck_assert_int_eq(revos_score_store_load_states(conn, ids, 1, &states, &err), REVOS_ERR_FATAL);
+    ck_assert_ptr_null(states);
+    ck_assert_msg(strstr(err.msg, acct) != NULL && strstr(err.msg, "corrupt") != NULL, "%s", err.msg);
+    free(text);
+    json_decref(old);
+    json_decref(timelines);
+    json_decref(signals);
+    revos_score_rules_free(rules);
+    PQfinish(conn);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("score_worker");
@@ -453,6 +507,7 @@ int main(void)
     tcase_add_test(tc, test_contributions_add_up_in_score_current);
     tcase_add_test(tc, test_thresholds_upsert_last_change_wins);
     tcase_add_test(tc, test_unknown_accounts_load_no_state);
+    tcase_add_test(tc, test_jsonb_rows_load_and_corrupt_blobs_are_fatal);
     suite_add_tcase(s, tc);
     SRunner *runner = srunner_create(s);
     srunner_run_all(runner, CK_NORMAL);

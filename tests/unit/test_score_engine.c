@@ -946,9 +946,10 @@ START_TEST(test_stored_state_round_trips)
     json_object_set_new(state, "odd", json_pack("{s:s,s:n,s:b,s:I,s:[]}", "text", "\u00e9t\u00e9 \"q\"",
                                                  "none", "yes", 1, "big", (json_int_t)-9007199254740993LL,
                                                  "empty"));
-    unsigned char *bytes = NULL;
-    size_t len = 0;
-    ck_assert_int_eq(revos_score_state_encode(state, &bytes, &len), 0);
+    revos_score_bytes buf = {0};
+    ck_assert_int_eq(revos_score_state_encode(state, &buf), 0);
+    unsigned char *bytes = buf.data;
+    size_t len = buf.len;
     char *plain = json_dumps(state, JSON_COMPACT);
     ck_assert_uint_lt(len, strlen(plain)); /* and smaller than the JSON text */
     revos_err err = {0};
@@ -966,11 +967,11 @@ START_TEST(test_stored_state_round_trips)
         fractional += json_number_value(a) != floor(json_number_value(a));
     }
     ck_assert_int_gt(fractional, 0);
-    unsigned char *again = NULL;
-    size_t again_len = 0;
-    ck_assert_int_eq(revos_score_state_encode(back, &again, &again_len), 0);
-    ck_assert_uint_eq(again_len, len);
-    ck_assert(memcmp(again, bytes, len) == 0);
+    /* appended behind the first: the same bytes again */
+    ck_assert_int_eq(revos_score_state_encode(back, &buf), 0);
+    bytes = buf.data;
+    ck_assert_uint_eq(buf.len, 2 * len);
+    ck_assert(memcmp(bytes + len, bytes, len) == 0);
     /* one more day scores the same on both */
     json_t *more = make_signal("u-more", "usage", "product_usage", day_ms(90, 600), NAN, NULL);
     json_t *u0 = json_array(), *u1 = json_array();
@@ -989,7 +990,6 @@ START_TEST(test_stored_state_round_trips)
     free(t1);
     json_decref(u0);
     json_decref(u1);
-    free(again);
     free(plain);
     free(bytes);
     json_decref(back);
@@ -1005,9 +1005,10 @@ START_TEST(test_corrupt_stored_state_is_fatal)
 {
     json_t *state = json_pack("{s:i,s:s,s:[i,i,i],s:[f,s,n],s:{s:b}}", "v", 2, "account", "a-\u00e9",
                               "ints", 1, -2, 300, "mixed", 1.5, "x", "o", "t", 1);
-    unsigned char *bytes = NULL;
-    size_t len = 0;
-    ck_assert_int_eq(revos_score_state_encode(state, &bytes, &len), 0);
+    revos_score_bytes buf = {0};
+    ck_assert_int_eq(revos_score_state_encode(state, &buf), 0);
+    unsigned char *bytes = buf.data;
+    size_t len = buf.len;
     revos_err err = {0};
     for (size_t cut = 0; cut < len; cut++) {
         json_t *got = revos_score_state_decode(bytes, cut, &err);
@@ -1017,12 +1018,13 @@ START_TEST(test_corrupt_stored_state_is_fatal)
     json_t *whole = revos_score_state_decode(bytes, len, &err);
     ck_assert(json_equal(whole, state));
     json_decref(whole);
-    /* every single-byte change decodes to an error or some other state */
+    /* every single-bit change decodes to an error that says why, or to some other state */
     for (size_t i = 0; i < len; i++) {
         for (int bit = 0; bit < 8; bit++) {
             bytes[i] ^= (unsigned char)(1u << bit);
+            err.msg[0] = '\0';
             json_t *got = revos_score_state_decode(bytes, len, &err);
-            ck_assert(got == NULL || json_is_object(got));
+            ck_assert(got != NULL ? json_is_object(got) : err.msg[0] != '\0');
             json_decref(got);
             bytes[i] ^= (unsigned char)(1u << bit);
         }
@@ -1054,7 +1056,14 @@ START_TEST(test_corrupt_stored_state_is_fatal)
         json_object_set_new(at, "d", next);
         at = next;
     }
-    ck_assert_int_eq(revos_score_state_encode(deep, &bytes, &len), -1);
+    revos_score_bytes kept = {0};
+    json_t *small = json_pack("{s:i}", "v", 2);
+    ck_assert_int_eq(revos_score_state_encode(small, &kept), 0);
+    json_decref(small);
+    size_t before = kept.len;
+    ck_assert_int_eq(revos_score_state_encode(deep, &kept), -1);
+    ck_assert_uint_eq(kept.len, before); /* what the buffer held stays */
+    free(kept.data);
     json_decref(deep);
 }
 END_TEST

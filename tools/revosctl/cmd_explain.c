@@ -18,6 +18,7 @@ char *revosctl_resolve_account(PGconn *conn, const char *account, revos_err *err
     PGresult *res = NULL;
     if (revos_pg_exec(conn,
             "SELECT account_id FROM score_account_state WHERE account_id = $1"
+            " UNION ALL SELECT account_id FROM norm_identity WHERE account_id = $1"
             " UNION ALL SELECT account_id FROM norm_identity WHERE value = lower($1) OR value = $1"
             " LIMIT 1", 1, params, &res, err) != REVOS_OK)
         return NULL;

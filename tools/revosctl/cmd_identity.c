@@ -18,16 +18,7 @@ int cmd_identity(const revos_settings *s, const char *account)
     revos_err err = {{0}, {0}};
     int code = 1;
     PGresult *res = NULL;
-    /* the account itself first (it may have links and no scores yet) */
-    const char *params[] = {account};
-    char *account_id = NULL;
-    if (revos_pg_exec(conn, "SELECT account_id FROM norm_identity WHERE account_id = $1 LIMIT 1", 1,
-                      params, &res, &err) == REVOS_OK && PQntuples(res) > 0)
-        account_id = strdup(PQgetvalue(res, 0, 0));
-    PQclear(res);
-    res = NULL;
-    if (account_id == NULL && err.msg[0] == '\0')
-        account_id = revosctl_resolve_account(conn, account, &err);
+    char *account_id = revosctl_resolve_account(conn, account, &err);
     if (account_id == NULL) {
         fprintf(stderr, "revosctl: %s\n", err.msg[0] ? err.msg : "no account known by that id");
         PQfinish(conn);

@@ -208,7 +208,8 @@ static revos_status send_due(const revos_route_io *io, int64_t now_ms, const cha
         if (posted == REVOS_OK) {
             revos_log_record(REVOS_LOG_INFO, &ids, "page %s sent to %s (%s, attempt %d)", page_id,
                              PQgetvalue(res, i, 6), dest.format, attempts);
-            revos_route_io_count_channel(io, "sent", dest.format);
+            revos_route_io_count_by(io, "revos_pages_sent_by_channel_total",
+                                    "Pages delivered, by channel", "channel", dest.format, 1);
             row = json_pack("{s:s, s:s, s:i, s:n, s:I, s:n, s:O}", "page_id", page_id, "status",
                             "sent", "attempts", attempts, "next_ms", "ack_due_ms",
                             (json_int_t)ack_due_ms, "error", "body", body);
@@ -216,7 +217,8 @@ static revos_status send_due(const revos_route_io *io, int64_t now_ms, const cha
         } else if (posted == REVOS_ERR_INPUT || attempts >= REVOS_PAGER_MAX_ATTEMPTS) {
             revos_log_record(REVOS_LOG_WARN, &ids, "page %s failed after %d attempt(s): %s", page_id,
                              attempts, why.msg);
-            revos_route_io_count_channel(io, "failed", dest.format);
+            revos_route_io_count_by(io, "revos_pages_failed_by_channel_total",
+                                    "Pages given up on, by channel", "channel", dest.format, 1);
             row = json_pack("{s:s, s:s, s:i, s:n, s:I, s:s, s:n}", "page_id", page_id, "status",
                             "failed", "attempts", attempts, "next_ms", "ack_due_ms",
                             (json_int_t)now_ms, "error", why.msg, "body");
@@ -224,7 +226,8 @@ static revos_status send_due(const revos_route_io *io, int64_t now_ms, const cha
         } else {
             revos_log_record(REVOS_LOG_INFO, &ids, "page %s attempt %d failed, retrying: %s", page_id,
                              attempts, why.msg);
-            revos_route_io_count_channel(io, "retried", dest.format);
+            revos_route_io_count_by(io, "revos_pages_retried_by_channel_total",
+                                    "Page deliveries to retry, by channel", "channel", dest.format, 1);
             row = json_pack("{s:s, s:s, s:i, s:I, s:n, s:s, s:n}", "page_id", page_id, "status",
                             "pending", "attempts", attempts, "next_ms",
                             (json_int_t)(now_ms + revos_pager_backoff_ms(attempts)), "ack_due_ms",

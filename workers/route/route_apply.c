@@ -118,10 +118,9 @@ static revos_status open_decision(const revos_route_io *io, const revos_route_pl
             return st;
     }
     revos_log_ids ids = {d->decision_id, d->account_id, d->trace};
-    revos_log_record(REVOS_LOG_INFO, &ids, "%s %s on %s %s (%s)%s: %zu page(s)",
+    revos_log_record(REVOS_LOG_INFO, &ids, "%s %s on %s %s (%s): %zu page(s) %s",
                      d->play ? "play" : "notice", d->decision_id, d->trigger.name,
-                     d->trigger.severity, d->score_id, d->historical ? ", historical" : "",
-                     d->historical ? (size_t)0 : d->owners.n);
+                     d->trigger.severity, d->score_id, d->owners.n, page_status);
     for (size_t k = 0; k < d->owners.n; k++) {
         const revos_route_owner *o = &d->owners.owner[k];
         char *page_id = revos_route_page_id(d->decision_id, 0, o->owner_id);

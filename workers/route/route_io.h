@@ -39,22 +39,22 @@ typedef struct revos_route_io {
     /* Posts one page. REVOS_ERR_RETRY: try again later (backoff);
      * REVOS_ERR_INPUT: the destination refused it for good; anything else
      * is treated like RETRY. */
-    void (*count_by)(void *ctx, const char *result, const char *channel);
     revos_status (*post)(void *ctx, const revos_route_destination *dest, const json_t *page,
                          int64_t now_unix, revos_err *err);
     /* How long one tick may spend posting (0: REVOS_PAGER_POST_BUDGET_MS);
      * pages left over wait for the next tick, untouched. */
     int64_t post_budget_ms;
+    /* As count, for a counter with one label (metric{label="value"}). */
+    void (*count_by)(void *ctx, const char *metric, const char *help, const char *label,
+                     const char *value, int64_t n);
 } revos_route_io;
 
-/* A page delivery's result ("sent", "retried", "failed") by channel (its
- * format: json, slack, pagerduty), counted as
- * revos_pages_<result>_by_channel_total{channel}. */
-static inline void revos_route_io_count_channel(const revos_route_io *io, const char *result,
-                                                const char *channel)
+static inline void revos_route_io_count_by(const revos_route_io *io, const char *metric,
+                                           const char *help, const char *label,
+                                           const char *value, int64_t n)
 {
-    if (io->count_by != NULL)
-        io->count_by(io->ctx, result, channel);
+    if (io->count_by != NULL && n != 0)
+        io->count_by(io->ctx, metric, help, label, value, n);
 }
 
 static inline void revos_route_io_count(const revos_route_io *io, const char *metric,

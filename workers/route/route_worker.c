@@ -23,12 +23,10 @@ static void batch_count(void *ctx, const char *metric, const char *help, int64_t
     revos_batch_count(ctx, metric, help, n);
 }
 
-static void batch_count_channel(void *ctx, const char *result, const char *channel)
+static void batch_count_by(void *ctx, const char *metric, const char *help, const char *label,
+                           const char *value, int64_t n)
 {
-    char metric[96], help[96];
-    snprintf(metric, sizeof metric, "revos_pages_%s_by_channel_total", result);
-    snprintf(help, sizeof help, "Page deliveries %s, by channel", result);
-    revos_batch_count_by(ctx, metric, help, "channel", channel, 1);
+    revos_batch_count_by(ctx, metric, help, label, value, n);
 }
 
 static revos_status post_page(void *ctx, const revos_route_destination *dest, const json_t *page,
@@ -53,7 +51,7 @@ static revos_route_io io_of(revos_batch *batch)
         .emit = batch_emit,
         .reject = batch_reject,
         .count = batch_count,
-        .count_by = batch_count_channel,
+        .count_by = batch_count_by,
         .post = post_page,
     };
     return io;

@@ -732,19 +732,16 @@ static revos_status run_pass(pass *p, int64_t emit_from, int64_t last_day, int u
     int seeded = 0;
     for (int64_t day = start; day <= last_day && st == REVOS_OK; day++) {
         const json_t *last_event = fold_day(p, events, &next, day);
-        if (day < emit_from) {
-            if (day == newest - 1 && p->latest != NULL)
-                checkpoint(state, day, p->disc);
+        if (day == newest - 1 && p->latest != NULL)
+            checkpoint(state, day, p->disc); /* scoring the day folds nothing more */
+        if (day < emit_from)
             continue;
-        }
         if (!seeded) {
             pass_seed(p, day);
             seeded = 1;
         }
         if (day >= first)
             st = pass_day(p, day, last_event, 1, err);
-        if (day == newest - 1 && p->latest != NULL)
-            checkpoint(state, day, p->disc);
     }
     return st;
 }

@@ -23,29 +23,29 @@ static const unsigned char magic[4] = {'R', 'V', 'S', 1};
 /* ==== Encoding ==== */
 
 typedef struct out {
-    unsigned char *b;
-    size_t len, cap;
+    revos_score_bytes *buf;
     int ok;
 } out;
 
 static void put(out *o, const void *p, size_t n)
 {
+    revos_score_bytes *b = o->buf;
     if (!o->ok)
         return;
-    if (o->len + n > o->cap) {
-        size_t cap = o->cap ? o->cap : 4096;
-        while (o->len + n > cap)
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (b->len + n > cap)
             cap *= 2;
-        unsigned char *grown = realloc(o->b, cap);
+        unsigned char *grown = realloc(b->data, cap);
         if (grown == NULL) {
             o->ok = 0;
             return;
         }
-        o->b = grown;
-        o->cap = cap;
+        b->data = grown;
+        b->cap = cap;
     }
-    memcpy(o->b + o->len, p, n);
-    o->len += n;
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
 }
 
 static void put_byte(out *o, unsigned char c)
@@ -162,17 +162,16 @@ static void encode(out *o, const json_t *v, int depth)
     }
 }
 
-int revos_score_state_encode(const json_t *state, unsigned char **bytes, size_t *len)
+int revos_score_state_encode(const json_t *state, revos_score_bytes *buf)
 {
-    out o = {NULL, 0, 0, 1};
+    size_t start = buf->len;
+    out o = {buf, 1};
     put(&o, magic, sizeof magic);
     encode(&o, state, 0);
     if (!o.ok) {
-        free(o.b);
+        buf->len = start;
         return -1;
     }
-    *bytes = o.b;
-    *len = o.len;
     return 0;
 }
 

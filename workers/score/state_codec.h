@@ -36,9 +36,16 @@
 
 #define REVOS_SCORE_CODEC_MAX_DEPTH 32
 
-/* Encodes state (any JSON value) into *out (malloc'd) of *len bytes.
- * Returns -1 when out of memory or the tree is deeper than the limit. */
-int revos_score_state_encode(const json_t *state, unsigned char **out, size_t *len);
+/* A growing byte buffer: data (malloc'd, free it) holds len bytes. */
+typedef struct revos_score_bytes {
+    unsigned char *data;
+    size_t len, cap;
+} revos_score_bytes;
+
+/* Appends the encoding of state (any JSON value) to out, so a batch can put
+ * every state it stores one after the other. Returns -1, out->len left as
+ * it was, when out of memory or the tree is deeper than the limit. */
+int revos_score_state_encode(const json_t *state, revos_score_bytes *out);
 
 /* Decodes a stored blob into a state object (new reference). Errors:
  * REVOS_ERR_FATAL when the bytes are not an encoded object (the stored

@@ -200,56 +200,34 @@ revos_status revos_score_store_save_states(PGconn *conn, const json_t *states, r
     size_t n = json_object_size(states);
     if (n == 0)
         return REVOS_OK;
-    column cols[4]; /* account, offset, length, newest day */
-    for (size_t c = 0; c < 4; c++)
-        cols[c] = (column){NULL, 0};
+    column cols[4] = {{0}}; /* account, offset, length, newest day */
     int ok = 1;
     for (size_t c = 0; c < 4; c++)
         ok = ok && column_init(&cols[c], n) == 0;
-    unsigned char *blobs = NULL;
-    size_t blobs_len = 0, blobs_cap = 0;
+    revos_score_bytes blobs = {0};
     const char *account;
     json_t *state;
     json_object_foreach ((json_t *)states, account, state) {
+        size_t offset = blobs.len;
+        ok = ok && revos_score_state_encode(state, &blobs) == 0 &&
+             column_add(&cols[0], account) == 0 &&
+             column_add_int(&cols[1], (long long)offset + 1) == 0 &&
+             column_add_int(&cols[2], (long long)(blobs.len - offset)) == 0 &&
+             column_add_int(&cols[3], (long long)revos_score_state_int(state, "newest_day", 0)) == 0;
         if (!ok)
             break;
-        unsigned char *bytes = NULL;
-        size_t len = 0;
-        if (revos_score_state_encode(state, &bytes, &len) != 0) {
-            ok = 0;
-            break;
-        }
-        if (blobs_len + len > blobs_cap) {
-            size_t cap = blobs_cap ? blobs_cap : 65536;
-            while (blobs_len + len > cap)
-                cap *= 2;
-            unsigned char *grown = realloc(blobs, cap);
-            if (grown == NULL) {
-                free(bytes);
-                ok = 0;
-                break;
-            }
-            blobs = grown;
-            blobs_cap = cap;
-        }
-        memcpy(blobs + blobs_len, bytes, len);
-        free(bytes);
-        ok = column_add(&cols[0], account) == 0 &&
-             column_add_int(&cols[1], (long long)blobs_len + 1) == 0 &&
-             column_add_int(&cols[2], (long long)len) == 0 &&
-             column_add_int(&cols[3], (long long)revos_score_state_int(state, "newest_day", 0)) == 0;
-        blobs_len += len;
     }
     revos_status st = REVOS_OK;
-    if (!ok || blobs_len > (size_t)INT32_MAX)
+    if (!ok || blobs.len > (size_t)INT32_MAX)
         st = revos_fail(err, REVOS_ERR_FATAL, "out of memory saving score states");
     char *arrays[4] = {0};
     for (size_t c = 0; c < 4 && st == REVOS_OK; c++)
         if ((arrays[c] = revos_pg_text_array((const char *const *)cols[c].items, cols[c].n)) == NULL)
             st = revos_fail(err, REVOS_ERR_FATAL, "out of memory saving score states");
     if (st == REVOS_OK) {
-        const char *params[5] = {arrays[0], (const char *)blobs, arrays[1], arrays[2], arrays[3]};
-        const int lengths[5] = {-1, (int)blobs_len, -1, -1, -1};
+        const char *params[5] = {arrays[0], (const char *)blobs.data, arrays[1], arrays[2],
+                                 arrays[3]};
+        const int lengths[5] = {-1, (int)blobs.len, -1, -1, -1};
         st = revos_pg_exec_binary(conn,
             "INSERT INTO score_account_state (account_id, blob, newest_day, state, updated_at)"
             " SELECT u.a, substring($2::bytea FROM u.o::int FOR u.l::int), u.d, NULL, now()"
@@ -262,7 +240,7 @@ revos_status revos_score_store_save_states(PGconn *conn, const json_t *states, r
         free(arrays[c]);
         column_free(&cols[c]);
     }
-    free(blobs);
+    free(blobs.data);
     return st == REVOS_OK ? st : revos_wrap(err, st, "saving score states");
 }
 
