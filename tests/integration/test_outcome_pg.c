@@ -129,6 +129,7 @@ static void setup(void)
     run_file("workers/route/schema.sql");
     run_file("workers/outcome/schema.sql");
     run_file("workers/route/schema_eventtime.sql");
+    run_file("workers/outcome/schema_band_days.sql");
     char path[1024];
     snprintf(path, sizeof path, "%s/outcomes.json", REVOS_CONFIG_DIR);
     json_t *outcomes = json_load_file(path, 0, NULL);
@@ -175,6 +176,9 @@ static void teardown(void)
 }
 
 /* kind, result and the one id the kind needs (page, play, task or account). */
+#define DAY_MS 86400000LL
+#define AT_MS 1787994000000LL /* 2026-08-29T09:00Z */
+
 static json_t *outcome(const char *outcome_id, const char *kind, const char *result,
                        const char *subject)
 {
@@ -185,8 +189,17 @@ static json_t *outcome(const char *outcome_id, const char *kind, const char *res
     json_t *o = json_pack("{s:s, s:s, s:s, s:n, s:n, s:n, s:n, s:s, s:I, s:s}", "outcome_id",
                           outcome_id, "kind", kind, "result", result, "account_id", "play_id",
                           "task_id", "page_id", "actor", "revosctl", "occurred_at",
-                          (json_int_t)1787994000000LL, "note", "");
+                          (json_int_t)AT_MS, "note", "");
     json_object_set_new(o, field, json_string(subject));
+    return o;
+}
+
+/* outcome() on another day: days after (negative: before) 2026-08-29. */
+static json_t *outcome_on(int days, const char *outcome_id, const char *kind, const char *result,
+                          const char *subject)
+{
+    json_t *o = outcome(outcome_id, kind, result, subject);
+    json_object_set_new(o, "occurred_at", json_integer((json_int_t)(AT_MS + days * DAY_MS)));
     return o;
 }
 
@@ -252,7 +265,8 @@ START_TEST(walkthrough_renewed_tunes_critical_from_75_to_76_5)
     ck_assert_str_eq(json_string_value(json_object_get(e, "key")), "renewal_risk");
     ck_assert_int_eq(json_integer_value(json_object_get(e, "type")), REVOS_REC_THRESHOLD_CHANGE);
     const json_t *c = change(0);
-    ck_assert_str_eq(json_string_value(json_object_get(c, "change_id")), "o-1:critical");
+    ck_assert_str_eq(json_string_value(json_object_get(c, "change_id")),
+                     "renewal_risk:critical:2026-08-29");
     ck_assert_str_eq(json_string_value(json_object_get(c, "score_kind")), "renewal_risk");
     ck_assert_str_eq(json_string_value(json_object_get(c, "tier")), "critical");
     ck_assert_double_eq(json_real_value(json_object_get(c, "old_threshold")), 75.0);
@@ -260,12 +274,13 @@ START_TEST(walkthrough_renewed_tunes_critical_from_75_to_76_5)
     ck_assert_int_eq(json_integer_value(json_object_get(c, "saves")), 1);
     ck_assert_int_eq(json_integer_value(json_object_get(c, "losses")), 0);
     ck_assert_str_eq(json_string_value(json_object_get(c, "outcome_id")), "o-1");
-    ck_assert_int_eq(json_integer_value(json_object_get(c, "occurred_at")), 1787994000000LL);
+    /* in force from the start of the outcome's UTC day */
+    ck_assert_int_eq(json_integer_value(json_object_get(c, "occurred_at")), AT_MS / DAY_MS * DAY_MS);
     ck_assert_str_eq(json_string_value(json_object_get(c, "rule")),
                      "critical: 1 save(s), 0 loss(es); r = (1 + 1) / (1 + 0 + 2) = 0.6667; "
                      "75 + 10 x (0.6667 - 0.5) = 76.67; rounded to 0.5 -> 76.5 (bounds 65..85)");
     ck_assert_str_eq(scalar("SELECT threshold||'/'||change_id FROM outcome_band_stats WHERE tier = 'critical'"),
-                     "76.5/o-1:critical");
+                     "76.5/renewal_risk:critical:2026-08-29");
 }
 END_TEST
 
@@ -312,37 +327,105 @@ START_TEST(reassigned_and_blocked_close_the_play_but_do_not_count)
 }
 END_TEST
 
-START_TEST(threshold_equal_to_the_applied_one_is_not_emitted_again)
-{
-    exec_ok("CREATE TABLE score_thresholds (score_kind text, tier text, threshold double precision,"
-            " change_id text, PRIMARY KEY (score_kind, tier))");
-    exec_ok("INSERT INTO score_thresholds VALUES ('renewal_risk', 'critical', 76.5, 'earlier')");
-    apply(outcome("o-1", "play", "renewed", "p-save"));
-    ck_assert_uint_eq(json_array_size(emitted), 0);
-    ck_assert_str_eq(scalar("SELECT saves FROM outcome_band_stats WHERE tier = 'critical'"), "1");
-}
-END_TEST
-
-START_TEST(old_threshold_is_the_one_revos_score_applies)
-{
-    exec_ok("CREATE TABLE score_thresholds (score_kind text, tier text, threshold double precision,"
-            " change_id text, PRIMARY KEY (score_kind, tier))");
-    exec_ok("INSERT INTO score_thresholds VALUES ('renewal_risk', 'critical', 78, 'earlier')");
-    apply(outcome("o-1", "play", "renewed", "p-save"));
-    ck_assert_uint_eq(json_array_size(emitted), 1);
-    ck_assert_double_eq(json_real_value(json_object_get(change(0), "old_threshold")), 78.0);
-    ck_assert_double_eq(json_real_value(json_object_get(change(0), "new_threshold")), 76.5);
-}
-END_TEST
-
-START_TEST(without_score_thresholds_the_last_emitted_is_current)
+START_TEST(a_second_outcome_the_same_day_replaces_that_days_threshold)
 {
     apply(outcome("o-1", "play", "renewed", "p-save"));
     apply(outcome("o-2", "play", "renewed", "p-other")); /* s = 2: r = 3/4 -> 77.5 */
     ck_assert_uint_eq(json_array_size(emitted), 2);
     ck_assert_double_eq(json_real_value(json_object_get(change(1), "old_threshold")), 76.5);
     ck_assert_double_eq(json_real_value(json_object_get(change(1), "new_threshold")), 77.5);
-    ck_assert_str_eq(json_string_value(json_object_get(change(1), "change_id")), "o-2:critical");
+    ck_assert_str_eq(json_string_value(json_object_get(change(1), "change_id")),
+                     "renewal_risk:critical:2026-08-29");
+    ck_assert_str_eq(json_string_value(json_object_get(change(1), "outcome_id")), "o-2");
+}
+END_TEST
+
+/* The threshold in force per day, from the changes emitted so far (the
+ * last of each change_id), as "YYYY-MM-DD=value,..." in day order. */
+static const char *in_force_by_day(void)
+{
+    json_t *last = json_object();
+    for (size_t i = 0; i < json_array_size(emitted); i++)
+        json_object_set(last, json_string_value(json_object_get(change(i), "change_id")),
+                        json_object_get(change(i), "new_threshold"));
+    static char out[1024];
+    out[0] = '\0';
+    const char *id;
+    json_t *v;
+    /* ids end in the date, and every id here has the same prefix */
+    const char *keys[64];
+    size_t n = 0;
+    json_object_foreach (last, id, v)
+        if (n < 64)
+            keys[n++] = id;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = i + 1; k < n; k++)
+            if (strcmp(keys[k], keys[i]) < 0) {
+                const char *t = keys[i];
+                keys[i] = keys[k];
+                keys[k] = t;
+            }
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(out);
+        snprintf(out + len, sizeof out - len, "%s%s=%g", len ? "," : "",
+                 strrchr(keys[i], ':') + 1, json_real_value(json_object_get(last, keys[i])));
+    }
+    json_decref(last);
+    return out;
+}
+
+START_TEST(a_late_outcome_retunes_its_day_and_every_later_one)
+{
+    /* a save on 09-08 arrives first, then a loss from 08-29 */
+    apply(outcome_on(10, "o-save", "play", "renewed", "p-save"));
+    ck_assert_str_eq(in_force_by_day(), "2026-09-08=76.5");
+    apply(outcome("o-loss", "play", "churned", "p-other"));
+    ck_assert_uint_eq(json_array_size(emitted), 3);
+    /* from 08-29: 0 saves 1 loss; from 09-08: 1 and 1 */
+    ck_assert_str_eq(in_force_by_day(), "2026-08-29=73.5,2026-09-08=75");
+    ck_assert_double_eq(json_real_value(json_object_get(change(2), "old_threshold")), 76.5);
+    ck_assert_int_eq(json_integer_value(json_object_get(change(2), "saves")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(change(2), "losses")), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(change(2), "outcome_id")), "o-loss");
+    ck_assert_str_eq(scalar("SELECT threshold||'/'||change_id FROM outcome_band_stats WHERE tier = 'critical'"),
+                     "75/renewal_risk:critical:2026-09-08");
+}
+END_TEST
+
+START_TEST(the_thresholds_in_force_do_not_depend_on_arrival_order)
+{
+    /* in event order */
+    apply(outcome("o-loss", "play", "churned", "p-other"));
+    apply(outcome_on(10, "o-save", "play", "renewed", "p-save"));
+    const char *ordered = in_force_by_day();
+    char kept[1024];
+    snprintf(kept, sizeof kept, "%s", ordered);
+    ck_assert_str_eq(kept, "2026-08-29=73.5,2026-09-08=75");
+    /* the same two outcomes in the other order, on fresh state */
+    teardown();
+    setup();
+    apply(outcome_on(10, "o-save", "play", "renewed", "p-save"));
+    apply(outcome("o-loss", "play", "churned", "p-other"));
+    ck_assert_str_eq(in_force_by_day(), kept);
+}
+END_TEST
+
+START_TEST(a_withdrawn_play_takes_its_day_back_to_the_base)
+{
+    apply(outcome("crm-1", "crm_renewal", "renewed", "acct-002")); /* p-other: a save */
+    ck_assert_str_eq(in_force_by_day(), "2026-08-29=76.5");
+    /* a correction superseded the play: reconcile takes it out of the band */
+    exec_ok("UPDATE route_plays SET status = 'superseded' WHERE play_id = 'p-other'");
+    exec_ok("BEGIN");
+    revos_outcome_io io = {.pg = pg, .config = config, .emit = fake_emit, .reject = fake_reject,
+                           .count = fake_count};
+    revos_err err = {{0}, {0}};
+    ck_assert_msg(revos_outcome_reconcile(&io, &err) == REVOS_OK, "reconcile: %s", err.msg);
+    exec_ok("COMMIT");
+    /* 0 saves 0 losses: below min_outcomes, the base is in force again */
+    ck_assert_str_eq(in_force_by_day(), "2026-08-29=75");
+    ck_assert_str_eq(scalar("SELECT saves||'/'||losses FROM outcome_band_stats WHERE tier = 'critical'"), "0/0");
+    ck_assert_int_eq(json_integer_value(json_object_get(counters, "revos_outcome_plays_uncounted_total")), 1);
 }
 END_TEST
 
@@ -375,10 +458,12 @@ START_TEST(crm_renewal_tunes_each_band_it_touched)
     apply(outcome("crm-1", "crm_renewal", "churned", "acct-001"));
     ck_assert_uint_eq(json_array_size(emitted), 2);
     /* plays in id order: p-comp (high) then p-save (critical) */
-    ck_assert_str_eq(json_string_value(json_object_get(change(0), "change_id")), "crm-1:high");
+    ck_assert_str_eq(json_string_value(json_object_get(change(0), "change_id")),
+                     "renewal_risk:high:2026-08-29");
     ck_assert_double_eq(json_real_value(json_object_get(change(0), "old_threshold")), 60.0);
     ck_assert_double_eq(json_real_value(json_object_get(change(0), "new_threshold")), 58.5);
-    ck_assert_str_eq(json_string_value(json_object_get(change(1), "change_id")), "crm-1:critical");
+    ck_assert_str_eq(json_string_value(json_object_get(change(1), "change_id")),
+                     "renewal_risk:critical:2026-08-29");
     ck_assert_double_eq(json_real_value(json_object_get(change(1), "new_threshold")), 73.5);
 }
 END_TEST
@@ -473,9 +558,10 @@ static Suite *suite(void)
     tcase_add_test(p, second_outcome_for_a_closed_play_is_recorded_without_effect);
     tcase_add_test(p, losses_lower_the_threshold);
     tcase_add_test(p, reassigned_and_blocked_close_the_play_but_do_not_count);
-    tcase_add_test(p, threshold_equal_to_the_applied_one_is_not_emitted_again);
-    tcase_add_test(p, old_threshold_is_the_one_revos_score_applies);
-    tcase_add_test(p, without_score_thresholds_the_last_emitted_is_current);
+    tcase_add_test(p, a_second_outcome_the_same_day_replaces_that_days_threshold);
+    tcase_add_test(p, a_late_outcome_retunes_its_day_and_every_later_one);
+    tcase_add_test(p, the_thresholds_in_force_do_not_depend_on_arrival_order);
+    tcase_add_test(p, a_withdrawn_play_takes_its_day_back_to_the_base);
     tcase_add_test(p, band_without_base_threshold_is_counted_not_tuned);
     suite_add_tcase(s, p);
     TCase *c = tcase_create("crm");

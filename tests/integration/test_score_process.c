@@ -391,6 +391,54 @@ START_TEST(test_process_applies_tuned_thresholds)
 }
 END_TEST
 
+START_TEST(test_process_retuned_threshold_replaces_its_change)
+{
+    fixture f;
+    fixture_open(&f);
+    /* renewal risk 27.6 (see above); medium tuned to 25 in force: medium */
+    json_t *records = json_array();
+    revos_record_type types[2] = {REVOS_REC_THRESHOLD_CHANGE, REVOS_REC_SIGNAL};
+    json_array_append_new(records, threshold_change("renewal_risk:medium:d0", "medium", 25.0));
+    json_array_append_new(records, signal("acct-a", "a-role", "stakeholder", "contact_role", day_ms(0, 490), NAN,
+                                          "contact_id", "003C", "role_class", "champion", NULL));
+    ck_assert_int_eq(process(&f, records, types), REVOS_OK);
+    char *v = query_value(f.batch.pg, "SELECT value || ' ' || tier FROM score_current"
+                                      " WHERE account_id = 'acct-a' AND kind = 'renewal_risk'");
+    ck_assert_str_eq(v, "27.6 medium");
+    free(v);
+    /* a late outcome re-tuned that day: the same change, twice in a batch,
+     * the last one (30: low again) is in force and the account re-scored */
+    json_t *again = json_array();
+    revos_record_type twice[2] = {REVOS_REC_THRESHOLD_CHANGE, REVOS_REC_THRESHOLD_CHANGE};
+    json_array_append_new(again, threshold_change("renewal_risk:medium:d0", "medium", 35.0));
+    json_array_append_new(again, threshold_change("renewal_risk:medium:d0", "medium", 30.0));
+    ck_assert_int_eq(process(&f, again, twice), REVOS_OK);
+    ck_assert_uint_eq(json_array_size(f.batch.rejected), 0);
+    v = query_value(f.batch.pg, "SELECT count(*) || ' ' || min(threshold) FROM score_threshold_log");
+    ck_assert_str_eq(v, "1 30");
+    free(v);
+    v = query_value(f.batch.pg, "SELECT threshold || ' ' || change_id FROM score_thresholds"
+                                " WHERE tier = 'medium'");
+    ck_assert_str_eq(v, "30 renewal_risk:medium:d0");
+    free(v);
+    v = query_value(f.batch.pg, "SELECT value || ' ' || tier FROM score_current"
+                                " WHERE account_id = 'acct-a' AND kind = 'renewal_risk'");
+    ck_assert_str_eq(v, "27.6 low");
+    free(v);
+    /* a re-delivery of the change in force changes nothing */
+    ck_assert_uint_gt(count_topic(f.batch.emitted, "scores", "acct-a"), 0);
+    json_t *redelivered = json_array();
+    revos_record_type one[1] = {REVOS_REC_THRESHOLD_CHANGE};
+    json_array_append_new(redelivered, threshold_change("renewal_risk:medium:d0", "medium", 30.0));
+    ck_assert_int_eq(process(&f, redelivered, one), REVOS_OK);
+    ck_assert_uint_eq(count_topic(f.batch.emitted, "scores", "acct-a"), 0);
+    json_decref(redelivered);
+    json_decref(again);
+    json_decref(records);
+    fixture_close(&f);
+}
+END_TEST
+
 START_TEST(test_process_output_does_not_depend_on_batch_size)
 {
     json_t *records = json_array();
@@ -492,6 +540,7 @@ int main(void)
     tcase_add_test(tc, test_process_skips_a_redelivered_signal);
     tcase_add_test(tc, test_process_rejects_malformed_signals_and_goes_on);
     tcase_add_test(tc, test_process_applies_tuned_thresholds);
+    tcase_add_test(tc, test_process_retuned_threshold_replaces_its_change);
     tcase_add_test(tc, test_process_output_does_not_depend_on_batch_size);
     suite_add_tcase(s, tc);
     SRunner *runner = srunner_create(s);

@@ -46,17 +46,20 @@ START_TEST(walkthrough_threshold_change_matches_its_schema)
     ck_assert_int_eq(revos_tuning_apply(&rule, 75.0, 1, 0, &res), 1);
     char text[512];
     revos_tuning_describe(&rule, "critical", 75.0, 1, 0, &res, text, sizeof text);
-    json_t *change = revos_tuning_change(&rule, "o-1", "critical", 75.0, &res, 1, 0, text,
-                                         1787994000000LL);
+    /* in force from the start of the outcome's UTC day (2026-08-29) */
+    json_t *change = revos_tuning_change(&rule, "o-1", "critical", 1787994000000LL / 86400000,
+                                         75.0, &res, 1, 0, text);
     ck_assert_ptr_nonnull(change);
     json_t *back = round_trip(REVOS_REC_THRESHOLD_CHANGE, change);
-    ck_assert_str_eq(json_string_value(json_object_get(back, "change_id")), "o-1:critical");
+    ck_assert_str_eq(json_string_value(json_object_get(back, "change_id")),
+                     "renewal_risk:critical:2026-08-29");
     ck_assert_str_eq(json_string_value(json_object_get(back, "score_kind")), "renewal_risk");
     ck_assert_double_eq(json_real_value(json_object_get(back, "old_threshold")), 75.0);
     ck_assert_double_eq(json_real_value(json_object_get(back, "new_threshold")), 76.5);
     ck_assert_int_eq(json_integer_value(json_object_get(back, "saves")), 1);
     ck_assert_int_eq(json_integer_value(json_object_get(back, "losses")), 0);
-    ck_assert_int_eq(json_integer_value(json_object_get(back, "occurred_at")), 1787994000000LL);
+    ck_assert_int_eq(json_integer_value(json_object_get(back, "occurred_at")), 1787961600000LL);
+    ck_assert_str_eq(json_string_value(json_object_get(back, "outcome_id")), "o-1");
     ck_assert_str_eq(json_string_value(json_object_get(back, "rule")), text);
     json_decref(back);
     json_decref(change);

@@ -16,7 +16,6 @@ typedef struct batch_ctx {
     const revos_outcome_io *io;
     revos_tuning_rule rule;
     const json_t *scoring;
-    int score_thresholds;      /* -1 unknown yet, 0 absent, 1 usable */
 } batch_ctx;
 
 /* A play closed by the current outcome. */
@@ -233,69 +232,111 @@ static revos_status insert_records(const revos_outcome_io *io, const json_t *rec
 
 /* ==== Tuning ==== */
 
-/* The threshold revos-score currently applies for the tier, if its table
- * exists with the expected columns and has the tier. */
-static revos_status applied_threshold(batch_ctx *b, const char *tier, double *out, int *found,
-                                      revos_err *err)
+/* One day of a band's outcomes, as stored. */
+typedef struct band_day {
+    int64_t day;
+    long saves, losses;
+    int has_threshold;  /* a threshold was emitted as in force from this day */
+    double threshold;
+} band_day;
+
+static revos_status load_band_days(batch_ctx *b, const char *band, band_day **days, int *n,
+                                   revos_err *err)
 {
-    *found = 0;
+    const char *params[] = {b->rule.score_kind, band};
     PGresult *res = NULL;
-    revos_status st;
-    if (b->score_thresholds < 0) {
-        st = revos_pg_exec(b->io->pg,
-            "SELECT count(*) FROM information_schema.columns"
-            " WHERE table_name = 'score_thresholds' AND table_schema = ANY (current_schemas(false))"
-            "   AND column_name IN ('score_kind', 'tier', 'threshold')",
-            0, NULL, &res, err);
-        if (st != REVOS_OK)
-            return revos_wrap(err, st, "look for score_thresholds");
-        b->score_thresholds = atoi(PQgetvalue(res, 0, 0)) == 3;
-        PQclear(res);
-    }
-    if (!b->score_thresholds)
-        return REVOS_OK;
-    const char *params[] = {b->rule.score_kind, tier};
-    st = revos_pg_exec(b->io->pg,
-        "SELECT threshold FROM score_thresholds WHERE score_kind = $1 AND tier = $2 LIMIT 1",
+    revos_status st = revos_pg_exec(b->io->pg,
+        "SELECT day, saves, losses, threshold FROM outcome_band_days"
+        " WHERE score_kind = $1 AND tier = $2 ORDER BY day",
         2, params, &res, err);
     if (st != REVOS_OK)
-        return revos_wrap(err, st, "read score_thresholds");
-    if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0)) {
-        *out = strtod(PQgetvalue(res, 0, 0), NULL);
-        *found = 1;
+        return revos_wrap(err, st, "read band days");
+    *n = PQntuples(res);
+    *days = calloc((size_t)*n + 1, sizeof **days);
+    if (*days == NULL) {
+        PQclear(res);
+        return oom(err);
+    }
+    for (int i = 0; i < *n; i++) {
+        band_day *d = &(*days)[i];
+        d->day = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+        d->saves = strtol(PQgetvalue(res, i, 1), NULL, 10);
+        d->losses = strtol(PQgetvalue(res, i, 2), NULL, 10);
+        d->has_threshold = !PQgetisnull(res, i, 3);
+        d->threshold = d->has_threshold ? strtod(PQgetvalue(res, i, 3), NULL) : 0.0;
     }
     PQclear(res);
     return REVOS_OK;
 }
 
-/* Adds (saves, losses) to the band and re-tunes it. */
+/* Emits the band's threshold in force from d->day and remembers it. */
+static revos_status emit_in_force(batch_ctx *b, const json_t *o, const char *band, double base,
+                                  band_day *d, long saves, long losses, double old,
+                                  const revos_tuning_result *tuned, revos_err *err)
+{
+    const revos_outcome_io *io = b->io;
+    char rule_text[512];
+    revos_tuning_describe(&b->rule, band, base, saves, losses, tuned, rule_text, sizeof rule_text);
+    json_t *change = revos_tuning_change(&b->rule, text(o, "outcome_id"), band, d->day, old,
+                                         tuned, saves, losses, rule_text);
+    if (change == NULL)
+        return oom(err);
+    revos_status st = io->emit(io->ctx, "thresholds", b->rule.score_kind,
+                               REVOS_REC_THRESHOLD_CHANGE, change, err);
+    json_decref(change);
+    if (st == REVOS_ERR_INPUT)
+        return revos_wrap(err, REVOS_ERR_FATAL, "emit threshold change");
+    if (st != REVOS_OK)
+        return st;
+    char day[24], threshold[64];
+    snprintf(day, sizeof day, "%lld", (long long)d->day);
+    snprintf(threshold, sizeof threshold, "%.17g", tuned->threshold);
+    const char *params[] = {b->rule.score_kind, band, day, threshold};
+    st = revos_pg_exec(io->pg,
+        "UPDATE outcome_band_days SET threshold = $4::double precision"
+        " WHERE score_kind = $1 AND tier = $2 AND day = $3::bigint",
+        4, params, NULL, err);
+    if (st != REVOS_OK)
+        return revos_wrap(err, st, "remember threshold");
+    d->has_threshold = 1;
+    d->threshold = tuned->threshold;
+    revos_log_info("threshold %s/%s from day %lld: %g -> %g (%s)", b->rule.score_kind, band,
+                   (long long)d->day, old, tuned->threshold, rule_text);
+    count(io, "revos_threshold_changes_total", "ThresholdChanges emitted", 1);
+    return REVOS_OK;
+}
+
+/* Adds (saves, losses) to the band, on the UTC day the outcome occurred,
+ * and re-tunes the band from that day on: each later day with outcomes
+ * gets the threshold its running counts give, emitted where it differs
+ * from the one in force there. */
 static revos_status tune_band(batch_ctx *b, const json_t *o, const char *band, long saves,
                               long losses, revos_err *err)
 {
     const revos_outcome_io *io = b->io;
-    char ds[24], dl[24];
+    int64_t at = (int64_t)json_integer_value(json_object_get(o, "occurred_at"));
+    int64_t day = at >= 0 ? at / 86400000 : -((-at + 86399999) / 86400000);
+    char ds[24], dl[24], dd[24];
     snprintf(ds, sizeof ds, "%ld", saves);
     snprintf(dl, sizeof dl, "%ld", losses);
-    const char *params[] = {b->rule.score_kind, band, ds, dl};
-    PGresult *res = NULL;
+    snprintf(dd, sizeof dd, "%lld", (long long)day);
+    const char *params[] = {b->rule.score_kind, band, ds, dl, dd};
     revos_status st = revos_pg_exec(io->pg,
-        "INSERT INTO outcome_band_stats (score_kind, tier, saves, losses)"
-        " VALUES ($1, $2, $3::bigint, $4::bigint)"
-        " ON CONFLICT (score_kind, tier) DO UPDATE SET"
-        "   saves = outcome_band_stats.saves + EXCLUDED.saves,"
-        "   losses = outcome_band_stats.losses + EXCLUDED.losses, updated_at = now()"
-        " RETURNING saves, losses, threshold",
-        4, params, &res, err);
+        "WITH t AS (INSERT INTO outcome_band_stats (score_kind, tier, saves, losses)"
+        "   VALUES ($1, $2, $3::bigint, $4::bigint)"
+        "   ON CONFLICT (score_kind, tier) DO UPDATE SET"
+        "     saves = outcome_band_stats.saves + EXCLUDED.saves,"
+        "     losses = outcome_band_stats.losses + EXCLUDED.losses, updated_at = now())"
+        " INSERT INTO outcome_band_days (score_kind, tier, day, saves, losses)"
+        "  VALUES ($1, $2, $5::bigint, $3::bigint, $4::bigint)"
+        "  ON CONFLICT (score_kind, tier, day) DO UPDATE SET"
+        "   saves = outcome_band_days.saves + EXCLUDED.saves,"
+        "   losses = outcome_band_days.losses + EXCLUDED.losses",
+        5, params, NULL, err);
     if (st != REVOS_OK)
         return revos_wrap(err, st, "count band outcome");
-    long s = strtol(PQgetvalue(res, 0, 0), NULL, 10);
-    long l = strtol(PQgetvalue(res, 0, 1), NULL, 10);
-    int has_last = !PQgetisnull(res, 0, 2);
-    double last = has_last ? strtod(PQgetvalue(res, 0, 2), NULL) : 0.0;
-    PQclear(res);
 
     double base;
-    revos_tuning_result tuned;
     if (!revos_tuning_is_band(&b->rule, band))
         return REVOS_OK;
     if (!revos_tuning_base(b->scoring, b->rule.score_kind, band, &base)) {
@@ -303,47 +344,44 @@ static revos_status tune_band(batch_ctx *b, const json_t *o, const char *band, l
                        b->rule.score_kind, band);
         return REVOS_OK;
     }
-    if (!revos_tuning_apply(&b->rule, base, s, l, &tuned))
-        return REVOS_OK;
-
-    double current = base;
-    int found = 0;
-    if ((st = applied_threshold(b, band, &current, &found, err)) != REVOS_OK)
+    band_day *days = NULL;
+    int n = 0;
+    if ((st = load_band_days(b, band, &days, &n, err)) != REVOS_OK)
         return st;
-    if (!found)
-        current = has_last ? last : base;
-    if (fabs(tuned.threshold - current) < 1e-9)
-        return REVOS_OK;
-
-    char rule_text[512];
-    revos_tuning_describe(&b->rule, band, base, s, l, &tuned, rule_text, sizeof rule_text);
-    json_t *change = revos_tuning_change(&b->rule, text(o, "outcome_id"), band, current, &tuned,
-                                         s, l, rule_text,
-                                         json_integer_value(json_object_get(o, "occurred_at")));
-    if (change == NULL)
-        return oom(err);
-    st = io->emit(io->ctx, "thresholds", b->rule.score_kind, REVOS_REC_THRESHOLD_CHANGE, change,
-                  err);
-    json_decref(change);
-    if (st == REVOS_ERR_INPUT)
-        return revos_wrap(err, REVOS_ERR_FATAL, "emit threshold change");
-    if (st != REVOS_OK)
+    long s = 0, l = 0;
+    double in_force = base; /* as emitted so far, day by day */
+    int64_t in_force_day = INT64_MIN, emitted = 0;
+    for (int i = 0; i < n && st == REVOS_OK; i++) {
+        band_day *d = &days[i];
+        s += d->saves;
+        l += d->losses;
+        double old = d->has_threshold ? d->threshold : in_force;
+        if (d->day >= day) {
+            revos_tuning_result tuned;
+            revos_tuning_in_force(&b->rule, base, s, l, &tuned);
+            if (fabs(tuned.threshold - old) >= 1e-9) {
+                st = emit_in_force(b, o, band, base, d, s, l, old, &tuned, err);
+                emitted++;
+            }
+        }
+        if (d->has_threshold) {
+            in_force = d->threshold;
+            in_force_day = d->day;
+        }
+    }
+    free(days);
+    if (st != REVOS_OK || emitted == 0)
         return st;
-    char threshold[64];
-    snprintf(threshold, sizeof threshold, "%.17g", tuned.threshold);
-    char change_id[512];
-    snprintf(change_id, sizeof change_id, "%s:%s", text(o, "outcome_id"), band);
-    const char *up[] = {b->rule.score_kind, band, threshold, change_id};
+    /* the band's threshold in force now, and the change that set it */
+    char threshold[64], change_id[160];
+    snprintf(threshold, sizeof threshold, "%.17g", in_force);
+    revos_tuning_change_id(&b->rule, band, in_force_day, change_id, sizeof change_id);
+    const char *now[] = {b->rule.score_kind, band, threshold, change_id};
     st = revos_pg_exec(io->pg,
         "UPDATE outcome_band_stats SET threshold = $3::double precision, change_id = $4"
         " WHERE score_kind = $1 AND tier = $2",
-        4, up, NULL, err);
-    if (st != REVOS_OK)
-        return revos_wrap(err, st, "remember threshold");
-    revos_log_info("threshold %s/%s %g -> %g (%s)", b->rule.score_kind, band, current,
-                   tuned.threshold, rule_text);
-    count(io, "revos_threshold_changes_total", "ThresholdChanges emitted", 1);
-    return REVOS_OK;
+        4, now, NULL, err);
+    return st == REVOS_OK ? st : revos_wrap(err, st, "remember threshold");
 }
 
 /* ==== One outcome ==== */
@@ -449,7 +487,7 @@ done:
 
 revos_status revos_outcome_reconcile(const revos_outcome_io *io, revos_err *err)
 {
-    batch_ctx b = {.io = io, .score_thresholds = -1};
+    batch_ctx b = {.io = io};
     revos_tuning_rule_load(json_object_get(io->config, "outcomes"), &b.rule);
     b.scoring = json_object_get(io->config, "scoring");
     PGresult *res = NULL;
@@ -530,7 +568,7 @@ revos_status revos_outcome_reconcile(const revos_outcome_io *io, revos_err *err)
 revos_status revos_outcome_apply(const revos_outcome_io *io, const revos_msg *msgs, size_t n,
                                  revos_err *err)
 {
-    batch_ctx b = {.io = io, .score_thresholds = -1};
+    batch_ctx b = {.io = io};
     revos_tuning_rule_load(json_object_get(io->config, "outcomes"), &b.rule);
     b.scoring = json_object_get(io->config, "scoring");
     for (size_t i = 0; i < n; i++) {

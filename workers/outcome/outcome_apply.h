@@ -12,12 +12,16 @@
  *                 task: rejected).
  *  - crm_renewal: every open play of the account is closed with the result.
  * Every applied outcome is recorded in outcome_records. Each play closed
- * with a save or a loss counts in outcome_band_stats under the play's score
- * band; then the tuning rule (tuning.h) recomputes that band's threshold
- * and, when it differs from the current one (score_thresholds of revos-score
- * if it has the tier, else the last one emitted here, else the base), emits
- * a ThresholdChange on revos.thresholds (key: the score kind) with
- * change_id "<outcome_id>:<tier>".
+ * with a save or a loss counts under the play's score band, in total
+ * (outcome_band_stats) and on the UTC day of the outcome
+ * (outcome_band_days). Then the band is re-tuned from that day on: for that
+ * day and each later day with outcomes, the tuning rule (tuning.h) applied
+ * to the outcomes of that day and before gives the threshold in force from
+ * it; where that differs from what was last emitted for the day (or, for a
+ * day never emitted, from what is in force there), a ThresholdChange goes
+ * to revos.thresholds (key: the score kind), change_id
+ * "<score_kind>:<tier>:<YYYY-MM-DD>", occurred_at the start of the day. A
+ * late outcome thus gives the thresholds an in-order arrival would have.
  *
  * Outcomes are human-scale (acks, play results, CRM closes): each costs a
  * few single-row statements, all in the batch's one transaction. */

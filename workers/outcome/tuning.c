@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static double number_or(const json_t *obj, const char *key, double fallback, double lo, double hi)
 {
@@ -186,13 +187,33 @@ int revos_tuning_apply(const revos_tuning_rule *rule, double base, long saves, l
     out->raw = raw;
     out->threshold = clamped;
     out->clamped = clamped != rounded;
+    out->too_few = 0;
     return 1;
+}
+
+void revos_tuning_in_force(const revos_tuning_rule *rule, double base, long saves, long losses,
+                           revos_tuning_result *out)
+{
+    if (revos_tuning_apply(rule, base, saves, losses, out))
+        return;
+    out->save_rate = saves >= 0 && losses >= 0
+                         ? ((double)saves + 1.0) / ((double)saves + (double)losses + 2.0)
+                         : 0.0;
+    out->raw = base;
+    out->threshold = base;
+    out->clamped = 0;
+    out->too_few = 1;
 }
 
 void revos_tuning_describe(const revos_tuning_rule *rule, const char *band, double base,
                            long saves, long losses, const revos_tuning_result *res, char *out,
                            size_t outlen)
 {
+    if (res->too_few) {
+        snprintf(out, outlen, "%s: %ld save(s), %ld loss(es); fewer than the %ld outcome(s)"
+                 " tuning needs: the base %g", band, saves, losses, rule->min_outcomes, base);
+        return;
+    }
     snprintf(out, outlen,
              "%s: %ld save(s), %ld loss(es); r = (%ld + 1) / (%ld + %ld + 2) = %.4f; "
              "%g + %g x (%.4f - %g) = %.2f; rounded to %g -> %g%s (bounds %g..%g)",
@@ -201,22 +222,27 @@ void revos_tuning_describe(const revos_tuning_rule *rule, const char *band, doub
              res->clamped ? ", clamped" : "", base - rule->max_shift, base + rule->max_shift);
 }
 
-json_t *revos_tuning_change(const revos_tuning_rule *rule, const char *outcome_id,
-                            const char *band, double old_threshold,
-                            const revos_tuning_result *res, long saves, long losses,
-                            const char *rule_text, int64_t occurred_at)
+void revos_tuning_change_id(const revos_tuning_rule *rule, const char *band, int64_t day,
+                            char *out, size_t outlen)
 {
-    size_t len = strlen(outcome_id) + strlen(band) + 2;
-    char *change_id = malloc(len);
-    if (change_id == NULL)
-        return NULL;
-    snprintf(change_id, len, "%s:%s", outcome_id, band);
-    json_t *change = json_pack("{s:s, s:s, s:s, s:f, s:f, s:I, s:I, s:s, s:s, s:I}",
-                               "change_id", change_id, "score_kind", rule->score_kind, "tier",
-                               band, "old_threshold", old_threshold, "new_threshold",
-                               res->threshold, "saves", (json_int_t)saves, "losses",
-                               (json_int_t)losses, "rule", rule_text, "outcome_id", outcome_id,
-                               "occurred_at", (json_int_t)occurred_at);
-    free(change_id);
-    return change;
+    time_t t = (time_t)(day * 86400);
+    struct tm tm;
+    char date[32] = "?";
+    if (gmtime_r(&t, &tm) != NULL)
+        strftime(date, sizeof date, "%Y-%m-%d", &tm);
+    snprintf(out, outlen, "%s:%s:%s", rule->score_kind, band, date);
+}
+
+json_t *revos_tuning_change(const revos_tuning_rule *rule, const char *outcome_id,
+                            const char *band, int64_t day, double old_threshold,
+                            const revos_tuning_result *res, long saves, long losses,
+                            const char *rule_text)
+{
+    char change_id[160];
+    revos_tuning_change_id(rule, band, day, change_id, sizeof change_id);
+    return json_pack("{s:s, s:s, s:s, s:f, s:f, s:I, s:I, s:s, s:s, s:I}", "change_id",
+                     change_id, "score_kind", rule->score_kind, "tier", band, "old_threshold",
+                     old_threshold, "new_threshold", res->threshold, "saves", (json_int_t)saves,
+                     "losses", (json_int_t)losses, "rule", rule_text, "outcome_id", outcome_id,
+                     "occurred_at", (json_int_t)(day * 86400000));
 }

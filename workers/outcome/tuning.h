@@ -20,7 +20,12 @@
  * in the scoring config, so the rule never drifts: the threshold is always
  * a function of the base and the counts, whatever the order or batching of
  * the outcomes. Walkthrough: one 'renewed' in critical (base 75):
- * r = 2/3, 75 + 10 x 0.1667 = 76.67 -> 76.5. */
+ * r = 2/3, 75 + 10 x 0.1667 = 76.67 -> 76.5.
+ *
+ * In event time: the threshold in force on day D is the rule applied to
+ * the outcomes of days <= D (the base while they are fewer than
+ * min_outcomes), so an outcome that arrives late moves the threshold from
+ * its own day on, as if it had arrived in order (outcome_apply.h). */
 #ifndef REVOS_OUTCOME_TUNING_H
 #define REVOS_OUTCOME_TUNING_H
 
@@ -71,12 +76,19 @@ typedef struct revos_tuning_result {
     double raw;              /* before rounding and clamping */
     double threshold;        /* the new threshold */
     int clamped;             /* 1 if the clamp changed it */
+    int too_few;             /* 1: fewer than min_outcomes, threshold = base */
 } revos_tuning_result;
 
 /* Applies the rule. Returns 1 and fills *out when s + l >= min_outcomes,
  * 0 (out untouched) when there are too few outcomes yet. */
 int revos_tuning_apply(const revos_tuning_rule *rule, double base, long saves, long losses,
                        revos_tuning_result *out);
+
+/* The threshold in force for s saves and l losses: the rule's when
+ * revos_tuning_apply tunes, else the base (too_few set; also for negative
+ * counts). Always fills *out. */
+void revos_tuning_in_force(const revos_tuning_rule *rule, double base, long saves, long losses,
+                           revos_tuning_result *out);
 
 /* The rule with its numbers, for ThresholdChange.rule, e.g.
  * "critical: 1 save(s), 0 loss(es); r = (1 + 1) / (1 + 0 + 2) = 0.6667;
@@ -86,13 +98,20 @@ void revos_tuning_describe(const revos_tuning_rule *rule, const char *band, doub
                            long saves, long losses, const revos_tuning_result *res, char *out,
                            size_t outlen);
 
+/* The id of a band's threshold in force from day (days since the epoch,
+ * UTC): "<score_kind>:<band>:<YYYY-MM-DD>". One per band and day: a later
+ * change for the same day replaces it. Always NUL-terminates. */
+void revos_tuning_change_id(const revos_tuning_rule *rule, const char *band, int64_t day,
+                            char *out, size_t outlen);
+
 /* The ThresholdChange record (schemas/ThresholdChange.avsc) for a band's
- * new threshold, triggered by outcome_id at occurred_at (epoch ms):
- * change_id "<outcome_id>:<band>", rule = rule_text. New reference, NULL
- * when out of memory. */
+ * threshold in force from day, its saves and losses those of days <= day,
+ * triggered by outcome_id: change_id as revos_tuning_change_id, occurred_at
+ * the start of day, rule = rule_text. New reference, NULL when out of
+ * memory. */
 json_t *revos_tuning_change(const revos_tuning_rule *rule, const char *outcome_id,
-                            const char *band, double old_threshold,
+                            const char *band, int64_t day, double old_threshold,
                             const revos_tuning_result *res, long saves, long losses,
-                            const char *rule_text, int64_t occurred_at);
+                            const char *rule_text);
 
 #endif

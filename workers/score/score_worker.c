@@ -134,24 +134,39 @@ static int change_before(const json_t *a, const json_t *b)
     return strcmp(ia ? ia : "", ib ? ib : "") < 0;
 }
 
-/* Inserts entry into the sorted change list (a known change_id: no-op).
- * Returns 1 when inserted. */
-static int thresholds_insert(json_t *changes, json_t *entry)
+/* Puts entry into the sorted change list. A change_id already there with
+ * the same day and threshold is a re-delivery (entry dropped, returns
+ * INT64_MAX); with another threshold or day, entry replaces it (outcomes
+ * re-tune a band's day when a late one arrives). Returns the earliest day
+ * whose threshold in force changed. */
+static int64_t thresholds_put(json_t *changes, json_t *entry)
 {
     const char *id = json_string_value(json_object_get(entry, "change_id"));
-    size_t at = json_array_size(changes);
+    int64_t day = revos_score_state_int(entry, "day", 0);
     for (size_t i = 0; i < json_array_size(changes); i++) {
         const json_t *c = json_array_get(changes, i);
         const char *cid = json_string_value(json_object_get(c, "change_id"));
-        if (cid != NULL && id != NULL && strcmp(cid, id) == 0) {
+        if (cid == NULL || id == NULL || strcmp(cid, id) != 0)
+            continue;
+        int64_t was = revos_score_state_int(c, "day", 0);
+        if (was == day && json_number_value(json_object_get(c, "new_threshold")) ==
+                              json_number_value(json_object_get(entry, "new_threshold"))) {
             json_decref(entry);
-            return 0;
+            return INT64_MAX;
         }
-        if (at == json_array_size(changes) && change_before(entry, c))
-            at = i;
+        json_array_remove(changes, i);
+        if (was < day)
+            day = was;
+        break;
     }
+    size_t at = json_array_size(changes);
+    for (size_t i = 0; i < json_array_size(changes); i++)
+        if (change_before(entry, json_array_get(changes, i))) {
+            at = i;
+            break;
+        }
     json_array_insert_new(changes, at, entry);
-    return 1;
+    return day;
 }
 
 /* ==== One batch ==== */
@@ -242,7 +257,7 @@ static revos_status apply_signal(score_worker *w, revos_batch *batch, const revo
 }
 
 static revos_status apply_threshold(score_worker *w, revos_batch *batch, const revos_msg *msg,
-                                    batch_work *bw)
+                                    batch_work *bw, revos_err *err)
 {
     revos_err why = {0};
     if (check_threshold(w->rules, msg->record, &why) != REVOS_OK) {
@@ -250,9 +265,19 @@ static revos_status apply_threshold(score_worker *w, revos_batch *batch, const r
         return REVOS_OK;
     }
     json_t *entry = threshold_entry(msg->record);
-    int64_t day = revos_score_state_int(entry, "day", 0);
+    if (entry == NULL)
+        return revos_fail(err, REVOS_ERR_FATAL, "out of memory");
+    /* the batch stores each change once, as it last came */
+    const char *id = json_string_value(json_object_get(entry, "change_id"));
+    for (size_t i = 0; i < json_array_size(bw->thresholds); i++)
+        if (strcmp(json_string_value(json_object_get(json_array_get(bw->thresholds, i),
+                                                     "change_id")), id) == 0) {
+            json_array_remove(bw->thresholds, i);
+            break;
+        }
     json_array_append(bw->thresholds, entry);
-    if (thresholds_insert(bw->tuned, entry) && day < bw->retune_from)
+    int64_t day = thresholds_put(bw->tuned, entry);
+    if (day < bw->retune_from)
         bw->retune_from = day;
     revos_batch_count(batch, "revos_score_threshold_changes_total", "Tuned thresholds applied", 1);
     return REVOS_OK;
@@ -330,7 +355,7 @@ revos_status revos_score_process(void *state, revos_batch *batch, revos_msg *msg
         if (msg->record != NULL && msg->type == REVOS_REC_SIGNAL) {
             st = apply_signal(w, batch, msg, &bw, err);
         } else if (msg->record != NULL && msg->type == REVOS_REC_THRESHOLD_CHANGE) {
-            st = apply_threshold(w, batch, msg, &bw);
+            st = apply_threshold(w, batch, msg, &bw, err);
         } else {
             revos_err why = {0};
             revos_reject(&why, "validation", "revos-score does not take %s records on %s",

@@ -291,7 +291,8 @@ revos_status revos_score_store_save_thresholds(PGconn *conn, const json_t *chang
         "INSERT INTO score_threshold_log (change_id, score_kind, tier, threshold, effective_day)"
         " SELECT c, k, t, th, d FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[],"
         "   $5::bigint[]) AS u(c, k, t, th, d)"
-        " ON CONFLICT (change_id) DO NOTHING",
+        " ON CONFLICT (change_id) DO UPDATE SET threshold = EXCLUDED.threshold,"
+        "   effective_day = EXCLUDED.effective_day, recorded_at = now()",
         cols, 5, err);
     if (st == REVOS_OK)
         st = exec_columns(conn,

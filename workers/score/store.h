@@ -38,7 +38,8 @@ revos_status revos_score_store_save_states(PGconn *conn, const json_t *states, r
 revos_status revos_score_store_load_thresholds(PGconn *conn, json_t **changes, revos_err *err);
 
 /* Records threshold changes (objects as loaded, "day" the UTC day from
- * which each is in force) in the log, and sets score_thresholds to the
+ * which each is in force; change_ids distinct) in the log, a known
+ * change_id taking the new threshold and day, and sets score_thresholds to the
  * bound in force last for each tier they touch; one statement. */
 revos_status revos_score_store_save_thresholds(PGconn *conn, const json_t *changes, revos_err *err);
 
