@@ -18,7 +18,10 @@
  *       of usage (~97,000 signals) in batches of BATCH signals (default
  *       500, REVOS_BATCH_MAX's default), every account a batch touches
  *       loaded from its text before the batch and dumped after it, as
- *       revos-score does around its PostgreSQL round trip.
+ *       revos-score does around its PostgreSQL round trip;
+ *   (e) as (d), with revos-score's state cache all hits: a state decoded
+ *       once stays in memory across batches and is only encoded after
+ *       each batch that touched it.
  *
  * (a) and (c): one warm-up run, then RUNS runs (default 5). (b) (816,000
  * signals) and (d) (97,000 signals, ~0.4 ms each) take a minute or two per
@@ -33,6 +36,7 @@
  *   REVOS_BATCH_MAX sets (d)'s batch size; BENCH_DUMP_STATES=1 prints (d)'s
  *   final state rows (to check that batching does not change them). */
 #include <jansson.h>
+#include <malloc.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -317,12 +321,13 @@ typedef struct batch_times {
 typedef revos_score_bytes row;
 
 static batch_times run_batched(const revos_score_rules *rules, int accounts, size_t batch,
-                               const row *snapshot, int from_day, int to_day)
+                               const row *snapshot, int from_day, int to_day, int cached)
 {
     batch_times t = {0};
     row *text = calloc((size_t)accounts, sizeof *text); /* the "rows" */
     json_t **live = calloc((size_t)accounts, sizeof *live);
     int *touched = malloc(sizeof *touched * (size_t)accounts);
+    size_t *stamp = calloc((size_t)accounts, sizeof *stamp); /* batch that last touched it */
     json_t *updates = json_array();
     json_t *pending = json_array(); /* signals not yet in a batch */
     for (int a = 0; a < accounts; a++) {
@@ -348,12 +353,15 @@ static batch_times run_batched(const revos_score_rules *rules, int accounts, siz
             /* load every account of the batch (one SELECT ... = ANY in the worker) */
             for (size_t i = done; i < end; i++) {
                 int a = account_index(json_array_get(pending, i));
-                if (live[a] != NULL)
-                    continue;
-                revos_err err = {0};
-                live[a] = revos_score_state_decode(text[a].data, text[a].len, &err);
-                if (live[a] == NULL)
-                    die("revos_score_state_decode", err.msg);
+                if (live[a] == NULL) {
+                    revos_err err = {0};
+                    live[a] = revos_score_state_decode(text[a].data, text[a].len, &err);
+                    if (live[a] == NULL)
+                        die("revos_score_state_decode", err.msg);
+                } else if (!cached || stamp[a] == t.n_batches + 1) {
+                    continue; /* already loaded for this batch */
+                }
+                stamp[a] = t.n_batches + 1;
                 touched[n_touched++] = a;
             }
             double t1 = now_s();
@@ -382,8 +390,10 @@ static batch_times run_batched(const revos_score_rules *rules, int accounts, siz
                 text[a].len = 0; /* the row is rewritten */
                 if (revos_score_state_encode(live[a], &text[a]) != 0)
                     die("revos_score_state_encode", "out of memory");
-                json_decref(live[a]);
-                live[a] = NULL;
+                if (!cached) {
+                    json_decref(live[a]);
+                    live[a] = NULL;
+                }
             }
             double t3 = now_s();
             t.cpu += cpu_s() - c0;
@@ -416,8 +426,11 @@ static batch_times run_batched(const revos_score_rules *rules, int accounts, siz
     for (int a = 0; a < accounts; a++)
         free(text[a].data);
     free(text);
+    for (int a = 0; a < accounts; a++)
+        json_decref(live[a]);
     free(live);
     free(touched);
+    free(stamp);
     json_decref(updates);
     json_decref(pending);
     return t;
@@ -508,11 +521,27 @@ int main(int argc, char **argv)
     }
     for (int a = 0; a < accounts; a++)
         bytes += text[a].len; /* text[] stays: (d) starts from these rows */
+    /* what a decoded state takes in memory, per stored byte (the state
+     * cache's size estimate, state_cache.h) */
+    struct mallinfo2 m0 = mallinfo2();
+    json_t **decoded = calloc((size_t)accounts, sizeof *decoded);
+    for (int a = 0; a < accounts; a++) {
+        revos_err lerr = {0};
+        decoded[a] = revos_score_state_decode(text[a].data, text[a].len, &lerr);
+    }
+    struct mallinfo2 m1 = mallinfo2();
+    for (int a = 0; a < accounts; a++)
+        json_decref(decoded[a]);
+    free(decoded);
+
     double d = median(dump_s, runs), l = median(load_s, runs);
     printf("score (c) state encode (store)           %10.0f states/s   %7.2f us/state"
            "   (%.0f B/state avg, %.1f MB/s, median of %d)\n",
            accounts / d, d / accounts * 1e6, (double)bytes / accounts, (double)bytes / d / 1e6,
            runs);
+    printf("score (c) decoded state in memory        %10.0f B/state     %7.2f B per stored byte\n",
+           (double)(m1.uordblks - m0.uordblks) / accounts,
+           (double)(m1.uordblks - m0.uordblks) / (double)bytes);
     printf("score (c) state decode (load)            %10.0f states/s   %7.2f us/state"
            "   (%.0f B/state avg, %.1f MB/s, median of %d)\n",
            accounts / l, l / accounts * 1e6, (double)bytes / accounts, (double)bytes / l / 1e6,
@@ -529,24 +558,26 @@ int main(int argc, char **argv)
         batch = (size_t)atoi(env);
     batch_times *bt = malloc(sizeof *bt * (size_t)long_runs);
     double *tot = malloc(sizeof *tot * (size_t)long_runs);
-    for (int r = 0; r < long_runs; r++) {
-        bt[r] = run_batched(rules, accounts, batch, text, DAYS, DAYS + EXTRA_DAYS);
-        tot[r] = bt[r].total;
+    for (int cached = 0; cached <= 1; cached++) {
+        for (int r = 0; r < long_runs; r++) {
+            bt[r] = run_batched(rules, accounts, batch, text, DAYS, DAYS + EXTRA_DAYS, cached);
+            tot[r] = bt[r].total;
+        }
+        double m = median(tot, long_runs);
+        batch_times *mt = &bt[0];
+        for (int r = 0; r < long_runs; r++)
+            if (bt[r].total == m)
+                mt = &bt[r];
+        double ns = (double)mt->n_signals;
+        printf("score (%s) %d accounts, batches of %zu    %10.0f signals/s  %7.2f us/signal (cpu %.2f)"
+               "  (load %.2f + apply %.2f + dump %.2f us/signal; %.0f states %s/batch of %.0f;"
+               " %zu signals, %.2f updates/signal, median of %d)\n",
+               cached ? "e" : "d", accounts, batch, ns / mt->total, mt->total / ns * 1e6,
+               mt->cpu / ns * 1e6, mt->load / ns * 1e6, mt->apply / ns * 1e6, mt->dump / ns * 1e6,
+               (double)mt->n_loads / (double)mt->n_batches, cached ? "touched" : "loaded",
+               ns / (double)mt->n_batches, mt->n_signals, (double)mt->n_updates / ns, long_runs);
+        fflush(stdout);
     }
-    double m = median(tot, long_runs);
-    batch_times *mt = &bt[0];
-    for (int r = 0; r < long_runs; r++)
-        if (bt[r].total == m)
-            mt = &bt[r];
-    double ns = (double)mt->n_signals;
-    printf("score (d) %d accounts, batches of %zu    %10.0f signals/s  %7.2f us/signal (cpu %.2f)"
-           "  (load %.2f + apply %.2f + dump %.2f us/signal; %.0f states loaded/batch of %.0f;"
-           " %zu signals, %.2f updates/signal, median of %d)\n",
-           accounts, batch, ns / mt->total, mt->total / ns * 1e6, mt->cpu / ns * 1e6,
-           mt->load / ns * 1e6,
-           mt->apply / ns * 1e6, mt->dump / ns * 1e6,
-           (double)mt->n_loads / (double)mt->n_batches, ns / (double)mt->n_batches, mt->n_signals,
-           (double)mt->n_updates / ns, long_runs);
 
     for (int a = 0; a < accounts; a++)
         free(text[a].data);

@@ -120,7 +120,7 @@ void revos_settings_free(revos_settings *s)
 
 const char *revos_settings_get(const revos_settings *s, const char *name, const char *fallback)
 {
-    for (size_t i = 0; i < s->n_vars; i++)
+    for (size_t i = 0; s != NULL && i < s->n_vars; i++)
         if (strcmp(s->vars[i].name, name) == 0)
             return s->vars[i].value;
     const char *env = getenv(name);

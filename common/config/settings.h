@@ -30,7 +30,8 @@ revos_status revos_settings_parse(revos_settings *s, int argc, char **argv, revo
 void revos_settings_free(revos_settings *s);
 
 /* The flag's value, else the environment's, else fallback. name is the
- * environment variable name, e.g. "REVOS_KAFKA_BROKERS". */
+ * environment variable name, e.g. "REVOS_KAFKA_BROKERS". s may be NULL
+ * (no flags: the environment only). */
 const char *revos_settings_get(const revos_settings *s, const char *name, const char *fallback);
 long revos_settings_get_long(const revos_settings *s, const char *name, long fallback);
 

@@ -15,6 +15,8 @@ const char *const revos_worker_flags[] = {
     "REVOS_MAX_FUTURE_SKEW",
     /* revos-normalize */
     "REVOS_NORMALIZE_SWEEP_LIMIT",
+    /* revos-score */
+    "REVOS_SCORE_CACHE_MB",
     /* revos-route */
     "REVOS_PAGE_WEBHOOK_URL", "REVOS_PAGE_WEBHOOK_SECRET",
     NULL,

@@ -23,6 +23,7 @@
 #define SCHEMA_FILE REVOS_CONFIG_DIR "/../workers/score/schema.sql"
 #define SCHEMA_EVENT_TIME_FILE REVOS_CONFIG_DIR "/../workers/score/schema_eventtime.sql"
 #define SCHEMA_BLOB_FILE REVOS_CONFIG_DIR "/../workers/score/schema_blob.sql"
+#define SCHEMA_VERSION_FILE REVOS_CONFIG_DIR "/../workers/score/schema_state_version.sql"
 
 /* ==== The fake batch ==== */
 
@@ -139,7 +140,7 @@ static void fixture_open(fixture *f)
     revos_err err = {0};
     ck_assert_msg(revos_pg_connect(db_dsn, "test_score_process", &f->batch.pg, &err) == REVOS_OK, "%s", err.msg);
     PQsetNoticeProcessor(f->batch.pg, quiet, NULL);
-    const char *files[] = {SCHEMA_FILE, SCHEMA_EVENT_TIME_FILE, SCHEMA_BLOB_FILE};
+    const char *files[] = {SCHEMA_FILE, SCHEMA_EVENT_TIME_FILE, SCHEMA_BLOB_FILE, SCHEMA_VERSION_FILE};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         FILE *file = fopen(files[i], "rb");
         ck_assert_ptr_nonnull(file);
@@ -439,6 +440,159 @@ START_TEST(test_process_retuned_threshold_replaces_its_change)
 }
 END_TEST
 
+/* The stored state of account as canonical JSON text (malloc'd). */
+static char *stored_state(fixture *f, const char *account)
+{
+    const char *ids[] = {account};
+    json_t *states = NULL;
+    revos_err err = {0};
+    ck_assert_int_eq(revos_score_store_load_states(f->batch.pg, ids, 1, &states, &err), REVOS_OK);
+    char *text = json_dumps(json_object_get(states, account), JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(states);
+    return text;
+}
+
+static json_int_t counter(const fixture *f, const char *name)
+{
+    return json_integer_value(json_object_get(f->batch.counters, name));
+}
+
+/* Usage of account on day, one signal per call. */
+static json_t *usage(const char *account, int day, int i)
+{
+    char id[64];
+    snprintf(id, sizeof id, "%s-u-%d-%d", account, day, i);
+    return signal(account, id, "usage", "product_usage", day_ms(day, 600 + i), 10.0 + i,
+                  "user_id", "t1", NULL);
+}
+
+START_TEST(test_process_cached_state_gives_the_same_scores)
+{
+    /* one worker keeps states across batches, another has no cache */
+    fixture f;
+    fixture_open(&f);
+    json_t *records = json_array();
+    onboarding(records, "acct-a");
+    ck_assert_int_eq(process(&f, records, NULL), REVOS_OK);
+    ck_assert_int_eq(counter(&f, "revos_score_state_cache_misses_total"), 0); /* a new account */
+    for (int day = 1; day < 6; day++) {
+        json_t *more = json_array();
+        json_array_append_new(more, usage("acct-a", day, 0));
+        ck_assert_int_eq(process(&f, more, NULL), REVOS_OK);
+        ck_assert_int_eq(counter(&f, "revos_score_state_cache_hits_total"), 1);
+        ck_assert_int_eq(counter(&f, "revos_score_state_cache_misses_total"), 0);
+        json_decref(more);
+    }
+    char *cached = stored_state(&f, "acct-a");
+    char *current = query_value(f.batch.pg, "SELECT string_agg(kind || ' ' || value || ' ' || tier, ',' ORDER BY kind)"
+                                            " FROM score_current WHERE account_id = 'acct-a'");
+    revos_score_fini(f.worker);
+    /* the same batches through a worker whose every batch reads the rows */
+    setenv("REVOS_SCORE_CACHE_MB", "0", 1);
+    revos_err err = {0};
+    ck_assert_msg(revos_score_init(&f.worker, NULL, &err) == REVOS_OK, "%s", err.msg);
+    unsetenv("REVOS_SCORE_CACHE_MB");
+    PQclear(PQexec(f.batch.pg, "TRUNCATE score_account_state, score_current"));
+    ck_assert_int_eq(process(&f, records, NULL), REVOS_OK);
+    for (int day = 1; day < 6; day++) {
+        json_t *more = json_array();
+        json_array_append_new(more, usage("acct-a", day, 0));
+        ck_assert_int_eq(process(&f, more, NULL), REVOS_OK);
+        ck_assert_int_eq(counter(&f, "revos_score_state_cache_hits_total"), 0);
+        ck_assert_int_eq(counter(&f, "revos_score_state_cache_misses_total"), 1);
+        json_decref(more);
+    }
+    char *uncached = stored_state(&f, "acct-a");
+    char *current2 = query_value(f.batch.pg, "SELECT string_agg(kind || ' ' || value || ' ' || tier, ',' ORDER BY kind)"
+                                             " FROM score_current WHERE account_id = 'acct-a'");
+    ck_assert_str_eq(cached, uncached);
+    ck_assert_str_eq(current, current2);
+    free(cached);
+    free(uncached);
+    free(current);
+    free(current2);
+    json_decref(records);
+    fixture_close(&f);
+}
+END_TEST
+
+START_TEST(test_process_a_row_changed_elsewhere_is_read_again)
+{
+    fixture f;
+    fixture_open(&f);
+    json_t *records = json_array();
+    onboarding(records, "acct-a");
+    json_array_append_new(records, usage("acct-a", 1, 0));
+    ck_assert_int_eq(process(&f, records, NULL), REVOS_OK);
+    /* another instance scores the account after a rebalance, from nothing:
+     * its row holds the onboarding only, saved by another transaction */
+    void *mine = f.worker, *other = NULL;
+    revos_err err = {0};
+    ck_assert_msg(revos_score_init(&other, NULL, &err) == REVOS_OK, "%s", err.msg);
+    PQclear(PQexec(f.batch.pg, "DELETE FROM score_account_state"));
+    json_t *onboard = json_array();
+    onboarding(onboard, "acct-a");
+    f.worker = other;
+    ck_assert_int_eq(process(&f, onboard, NULL), REVOS_OK);
+    f.worker = mine;
+    /* this instance's cache holds the state with day 1; its next batch
+     * must take the row */
+    json_t *more = json_array();
+    json_array_append_new(more, usage("acct-a", 2, 0));
+    ck_assert_int_eq(process(&f, more, NULL), REVOS_OK);
+    ck_assert_int_eq(counter(&f, "revos_score_state_cache_hits_total"), 0);
+    ck_assert_int_eq(counter(&f, "revos_score_state_cache_misses_total"), 1);
+    char *after = stored_state(&f, "acct-a");
+    ck_assert_ptr_null(strstr(after, "acct-a-u-1-0")); /* day 1 was never in the row */
+    ck_assert_ptr_nonnull(strstr(after, "acct-a-u-2-0"));
+    free(after);
+    revos_score_fini(other);
+    json_decref(onboard);
+    json_decref(more);
+    json_decref(records);
+    fixture_close(&f);
+}
+END_TEST
+
+START_TEST(test_process_a_rolled_back_batch_leaves_no_cached_state)
+{
+    fixture f;
+    fixture_open(&f);
+    json_t *records = json_array();
+    onboarding(records, "acct-a");
+    ck_assert_int_eq(process(&f, records, NULL), REVOS_OK);
+    char *before = stored_state(&f, "acct-a");
+    /* a batch scores day 1, then its transaction rolls back (the commit
+     * failed, the broker went away): the cached state must not keep it */
+    json_t *more = json_array();
+    json_array_append_new(more, usage("acct-a", 1, 0));
+    fixture_reset(&f);
+    revos_msg msg = {.topic = "revos.signals", .topic_suffix = "signals",
+                     .record = json_array_get(more, 0), .type = REVOS_REC_SIGNAL};
+    revos_err err = {0};
+    ck_assert_int_eq(revos_pg_begin(f.batch.pg, &err), REVOS_OK);
+    ck_assert_int_eq(revos_score_process(f.worker, &f.batch, &msg, 1, &err), REVOS_OK);
+    revos_pg_rollback(f.batch.pg);
+    char *rolled_back = stored_state(&f, "acct-a");
+    ck_assert_str_eq(rolled_back, before);
+    free(rolled_back);
+    /* the next batch reads the row, and day 1 is scored once from it */
+    json_t *next = json_array();
+    json_array_append_new(next, usage("acct-a", 2, 0));
+    ck_assert_int_eq(process(&f, next, NULL), REVOS_OK);
+    ck_assert_int_eq(counter(&f, "revos_score_state_cache_hits_total"), 0);
+    char *after = stored_state(&f, "acct-a");
+    ck_assert_ptr_null(strstr(after, "acct-a-u-1-0"));
+    ck_assert_ptr_nonnull(strstr(after, "acct-a-u-2-0"));
+    free(before);
+    free(after);
+    json_decref(next);
+    json_decref(more);
+    json_decref(records);
+    fixture_close(&f);
+}
+END_TEST
+
 START_TEST(test_process_output_does_not_depend_on_batch_size)
 {
     json_t *records = json_array();
@@ -541,6 +695,9 @@ int main(void)
     tcase_add_test(tc, test_process_rejects_malformed_signals_and_goes_on);
     tcase_add_test(tc, test_process_applies_tuned_thresholds);
     tcase_add_test(tc, test_process_retuned_threshold_replaces_its_change);
+    tcase_add_test(tc, test_process_cached_state_gives_the_same_scores);
+    tcase_add_test(tc, test_process_a_row_changed_elsewhere_is_read_again);
+    tcase_add_test(tc, test_process_a_rolled_back_batch_leaves_no_cached_state);
     tcase_add_test(tc, test_process_output_does_not_depend_on_batch_size);
     suite_add_tcase(s, tc);
     SRunner *runner = srunner_create(s);

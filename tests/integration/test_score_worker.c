@@ -22,6 +22,7 @@
 #define SCHEMA_FILE REVOS_CONFIG_DIR "/../workers/score/schema.sql"
 #define SCHEMA_EVENT_TIME_FILE REVOS_CONFIG_DIR "/../workers/score/schema_eventtime.sql"
 #define SCHEMA_BLOB_FILE REVOS_CONFIG_DIR "/../workers/score/schema_blob.sql"
+#define SCHEMA_VERSION_FILE REVOS_CONFIG_DIR "/../workers/score/schema_state_version.sql"
 
 static char db_name[64];
 static char db_dsn[1024];
@@ -61,7 +62,7 @@ static char *read_file(const char *path)
 
 static void apply_schema(PGconn *conn)
 {
-    const char *files[] = {SCHEMA_FILE, SCHEMA_EVENT_TIME_FILE, SCHEMA_BLOB_FILE};
+    const char *files[] = {SCHEMA_FILE, SCHEMA_EVENT_TIME_FILE, SCHEMA_BLOB_FILE, SCHEMA_VERSION_FILE};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char *sql = read_file(files[i]);
         PGresult *res = PQexec(conn, sql); /* several statements: simple protocol */
@@ -247,7 +248,7 @@ static void run_batch(PGconn *conn, const revos_score_rules *rules, json_t *sign
     json_object_foreach (dirty, acct, state)
         ck_assert_msg(revos_score_engine_settle(rules, state, tuned, 3, updates, latest, &err) == REVOS_OK,
                       "%s", err.msg);
-    ck_assert_msg(revos_score_store_save_states(conn, dirty, &err) == REVOS_OK, "%s", err.msg);
+    ck_assert_msg(revos_score_store_save_states(conn, dirty, NULL, NULL, &err) == REVOS_OK, "%s", err.msg);
     ck_assert_msg(revos_score_store_save_current(conn, latest, &err) == REVOS_OK, "%s", err.msg);
     commit(conn);
     json_array_extend(all_updates, updates);
@@ -431,7 +432,7 @@ START_TEST(test_unknown_accounts_load_no_state)
     json_t *save = json_object();
     json_object_set_new(save, ids[1], revos_score_state_new(ids[1]));
     begin(conn);
-    ck_assert_msg(revos_score_store_save_states(conn, save, &err) == REVOS_OK, "%s", err.msg);
+    ck_assert_msg(revos_score_store_save_states(conn, save, NULL, NULL, &err) == REVOS_OK, "%s", err.msg);
     commit(conn);
     ck_assert_msg(revos_score_store_load_states(conn, ids, 2, &states, &err) == REVOS_OK, "%s", err.msg);
     ck_assert_uint_eq(json_object_size(states), 1);
@@ -469,7 +470,7 @@ START_TEST(test_jsonb_rows_load_and_corrupt_blobs_are_fatal)
     ck_assert_msg(revos_score_store_load_states(conn, ids, 1, &states, &err) == REVOS_OK, "%s", err.msg);
     ck_assert(json_equal(json_object_get(states, acct), old));
     begin(conn);
-    ck_assert_msg(revos_score_store_save_states(conn, states, &err) == REVOS_OK, "%s", err.msg);
+    ck_assert_msg(revos_score_store_save_states(conn, states, NULL, NULL, &err) == REVOS_OK, "%s", err.msg);
     commit(conn);
     char *v = query_value(conn, "SELECT (state IS NULL AND blob IS NOT NULL)::text || ' ' || newest_day"
                                 " FROM score_account_state WHERE account_id = $1", acct);

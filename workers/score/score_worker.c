@@ -11,6 +11,7 @@
 #include "score/rules.h"
 #include "score/signal.h"
 #include "score/state.h"
+#include "score/state_cache.h"
 #include "score/store.h"
 #include "score/calendar.h"
 
@@ -19,19 +20,31 @@ static int compare_strings(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* Bytes a decoded state takes in memory per byte of its stored form
+ * (bench_score_engine (c): ~9 on 90 days of history), for the cache bound. */
+#define TREE_BYTES_PER_STORED_BYTE 10
+
 typedef struct score_worker {
     revos_score_rules *rules;  /* compiled "scoring" section of rules_version */
     int64_t rules_version;
+    revos_score_cache *cache;  /* decoded states kept across batches */
+    uint64_t evictions_counted;
 } score_worker;
 
 /* ==== Lifecycle ==== */
 
 revos_status revos_score_init(void **state, const revos_settings *settings, revos_err *err)
 {
-    (void)settings;
+    long mb = 0;
+    revos_status st = revos_settings_get_bounded(settings, "REVOS_SCORE_CACHE_MB", 256, 0,
+                                                 1L << 20, &mb, err);
+    if (st != REVOS_OK)
+        return st;
     score_worker *w = calloc(1, sizeof *w);
-    if (w == NULL)
+    if (w == NULL || (w->cache = revos_score_cache_new((size_t)mb << 20)) == NULL) {
+        free(w);
         return revos_fail(err, REVOS_ERR_FATAL, "out of memory");
+    }
     *state = w;
     return REVOS_OK;
 }
@@ -44,13 +57,19 @@ revos_status revos_score_config_check(const json_t *config, revos_err *err)
     return st == REVOS_OK ? REVOS_OK : REVOS_ERR_INPUT; /* the message names scoring.<key> */
 }
 
+static int is_signals_topic(const char *topic)
+{
+    size_t n = strlen(topic);
+    return n >= 7 && strcmp(topic + n - 7, "signals") == 0;
+}
+
 void revos_score_on_revoke(void *state, const char *topic, int32_t partition)
 {
-    /* Nothing cached per partition: every batch reads its accounts' state
-     * from PostgreSQL inside its own transaction. */
-    (void)state;
-    (void)topic;
-    (void)partition;
+    /* Another instance scores these accounts now: their cached states would
+     * only be found stale (state_cache.h), so the memory goes back. */
+    score_worker *w = state;
+    if (is_signals_topic(topic))
+        revos_score_cache_drop_partition(w->cache, partition);
 }
 
 void revos_score_fini(void *state)
@@ -59,6 +78,7 @@ void revos_score_fini(void *state)
     if (w == NULL)
         return;
     revos_score_rules_free(w->rules);
+    revos_score_cache_free(w->cache);
     free(w);
 }
 
@@ -172,7 +192,8 @@ static int64_t thresholds_put(json_t *changes, json_t *entry)
 /* ==== One batch ==== */
 
 typedef struct batch_work {
-    json_t *states;      /* account_id -> state, loaded or new */
+    json_t *states;      /* account_id -> state, loaded, cached or new */
+    json_t *partitions;  /* account_id -> partition of its signals in this batch */
     json_t *dirty;       /* account_id -> state changed in this batch */
     json_t *tuned;       /* every threshold change, sorted (engine.h) */
     json_t *thresholds;  /* threshold changes new in this batch, to store */
@@ -183,6 +204,7 @@ typedef struct batch_work {
 static void work_free(batch_work *bw)
 {
     json_decref(bw->states);
+    json_decref(bw->partitions);
     json_decref(bw->dirty);
     json_decref(bw->tuned);
     json_decref(bw->thresholds);
@@ -190,15 +212,17 @@ static void work_free(batch_work *bw)
 }
 
 /* Loads (and locks) the state of every account named by the batch's
- * signals, and the threshold changes: two queries. */
-static revos_status load(PGconn *conn, const revos_msg *msgs, size_t n, batch_work *bw,
-                         revos_err *err)
+ * signals, taking the cached one where its row is still at the cached
+ * version, and the threshold changes: two queries. */
+static revos_status load(score_worker *w, revos_batch *batch, PGconn *conn, const revos_msg *msgs,
+                         size_t n, batch_work *bw, revos_err *err)
 {
-    json_t *seen = json_object();
     const char **ids = calloc(n > 0 ? n : 1, sizeof *ids);
-    if (seen == NULL || ids == NULL) {
-        json_decref(seen);
+    int64_t *versions = calloc(n > 0 ? n : 1, sizeof *versions);
+    bw->partitions = json_object();
+    if (ids == NULL || versions == NULL || bw->partitions == NULL) {
         free(ids);
+        free(versions);
         return revos_fail(err, REVOS_ERR_FATAL, "out of memory");
     }
     size_t n_ids = 0;
@@ -206,17 +230,64 @@ static revos_status load(PGconn *conn, const revos_msg *msgs, size_t n, batch_wo
         if (msgs[i].type != REVOS_REC_SIGNAL || msgs[i].record == NULL)
             continue;
         const char *account = json_string_value(json_object_get(msgs[i].record, "account_id"));
-        if (account == NULL || account[0] == '\0' || json_object_get(seen, account) != NULL)
+        if (account == NULL || account[0] == '\0' || json_object_get(bw->partitions, account) != NULL)
             continue;
-        json_object_set_new(seen, account, json_true());
-        ids[n_ids++] = account;
+        json_object_set_new(bw->partitions, account, json_integer(msgs[i].partition));
+        ids[n_ids] = account;
+        if (revos_score_cache_get(w->cache, account, &versions[n_ids]) == NULL)
+            versions[n_ids] = -1;
+        n_ids++;
     }
-    revos_status st = revos_score_store_load_states(conn, ids, n_ids, &bw->states, err);
-    if (st == REVOS_OK)
+    json_t *unchanged = NULL;
+    revos_status st = revos_score_store_load_states_versioned(conn, ids, versions, n_ids,
+                                                              &bw->states, &unchanged, err);
+    if (st == REVOS_OK) {
+        const char *account;
+        json_t *yes;
+        int64_t version;
+        json_object_foreach (unchanged, account, yes)
+            json_object_set(bw->states, account, revos_score_cache_get(w->cache, account, &version));
+        revos_batch_count(batch, "revos_score_state_cache_hits_total",
+                          "Account states taken from memory, their rows unchanged",
+                          (int64_t)json_object_size(unchanged));
+        revos_batch_count(batch, "revos_score_state_cache_misses_total",
+                          "Account states read and decoded from PostgreSQL",
+                          (int64_t)(json_object_size(bw->states) - json_object_size(unchanged)));
         st = revos_score_store_load_thresholds(conn, &bw->tuned, err);
-    json_decref(seen);
+    }
+    json_decref(unchanged);
     free(ids);
+    free(versions);
     return st;
+}
+
+/* After the batch's states are saved as version: each one of this batch's
+ * own accounts is cached as saved; a state loaded for a threshold change
+ * (another partition's account) is not kept. */
+static void cache_saved(score_worker *w, batch_work *bw, const size_t *sizes, int64_t version)
+{
+    const char *account;
+    json_t *state;
+    size_t k = 0;
+    json_object_foreach (bw->dirty, account, state) {
+        const json_t *partition = json_object_get(bw->partitions, account);
+        if (partition == NULL ||
+            revos_score_cache_put(w->cache, account, state, version,
+                                  (int32_t)json_integer_value(partition),
+                                  sizes[k] * TREE_BYTES_PER_STORED_BYTE) != 0)
+            revos_score_cache_drop(w->cache, account);
+        k++;
+    }
+}
+
+/* A batch that failed may have changed the states it holds: none of them
+ * is what its row holds any more. */
+static void cache_forget(score_worker *w, const batch_work *bw)
+{
+    const char *account;
+    json_t *state;
+    json_object_foreach (bw->states, account, state)
+        revos_score_cache_drop(w->cache, account);
 }
 
 /* Adds one signal to its account's state; the scores follow in settle. */
@@ -349,7 +420,7 @@ revos_status revos_score_process(void *state, revos_batch *batch, revos_msg *msg
         return st;
     batch_work bw = {.dirty = json_object(), .thresholds = json_array(), .current = json_array(),
                      .retune_from = INT64_MAX};
-    st = load(conn, msgs, n, &bw, err);
+    st = load(w, batch, conn, msgs, n, &bw, err);
     for (size_t i = 0; i < n && st == REVOS_OK; i++) {
         const revos_msg *msg = &msgs[i];
         if (msg->record != NULL && msg->type == REVOS_REC_SIGNAL) {
@@ -367,12 +438,25 @@ revos_status revos_score_process(void *state, revos_batch *batch, revos_msg *msg
         st = retune(conn, &bw, err);
     if (st == REVOS_OK)
         st = settle(w, batch, &bw, err);
+    size_t *sizes = calloc(json_object_size(bw.dirty) + 1, sizeof *sizes);
+    int64_t version = 0;
+    if (st == REVOS_OK && sizes == NULL)
+        st = revos_fail(err, REVOS_ERR_FATAL, "out of memory");
     if (st == REVOS_OK)
-        st = revos_score_store_save_states(conn, bw.dirty, err);
+        st = revos_score_store_save_states(conn, bw.dirty, sizes, &version, err);
+    if (st == REVOS_OK)
+        cache_saved(w, &bw, sizes, version);
+    free(sizes);
     if (st == REVOS_OK)
         st = revos_score_store_save_current(conn, bw.current, err);
     if (st == REVOS_OK)
         st = revos_score_store_save_thresholds(conn, bw.thresholds, err);
+    if (st != REVOS_OK && bw.states != NULL)
+        cache_forget(w, &bw);
+    revos_batch_count(batch, "revos_score_state_cache_evictions_total",
+                      "Cached account states evicted to stay within REVOS_SCORE_CACHE_MB",
+                      (int64_t)(revos_score_cache_evictions(w->cache) - w->evictions_counted));
+    w->evictions_counted = revos_score_cache_evictions(w->cache);
     work_free(&bw);
     return st;
 }

@@ -107,11 +107,17 @@ static int is_last(const json_t *last, const json_t *record, const char *a, cons
  * results, so a blob arrives as its bytes. */
 #define STATE_COLUMNS "account_id, blob, state::text"
 
-/* Reads (account_id, blob, state) rows into *states. */
-static revos_status states_from(PGresult *res, json_t *states, revos_err *err)
+/* Reads (account_id, blob, state[, unchanged]) rows into *states; a row
+ * flagged unchanged (a binary boolean) goes into unchanged instead. */
+static revos_status states_from(PGresult *res, json_t *states, json_t *unchanged, revos_err *err)
 {
     for (int i = 0; i < PQntuples(res); i++) {
         const char *account = PQgetvalue(res, i, 0);
+        if (unchanged != NULL && PQnfields(res) > 3 && !PQgetisnull(res, i, 3) &&
+            PQgetvalue(res, i, 3)[0] == 1) {
+            json_object_set_new(unchanged, account, json_true());
+            continue;
+        }
         json_t *state = NULL;
         if (!PQgetisnull(res, i, 1)) {
             state = revos_score_state_decode((const unsigned char *)PQgetvalue(res, i, 1),
@@ -135,35 +141,68 @@ static revos_status states_from(PGresult *res, json_t *states, revos_err *err)
     return REVOS_OK;
 }
 
-revos_status revos_score_store_load_states(PGconn *conn, const char *const *accounts, size_t n,
-                                           json_t **states, revos_err *err)
+revos_status revos_score_store_load_states_versioned(PGconn *conn, const char *const *accounts,
+                                                     const int64_t *versions, size_t n,
+                                                     json_t **states, json_t **unchanged,
+                                                     revos_err *err)
 {
     *states = json_object();
+    *unchanged = json_object();
     if (n == 0)
         return REVOS_OK;
-    char *ids = revos_pg_text_array(accounts, n);
-    if (ids == NULL)
+    char **text = calloc(n, sizeof *text);
+    char *ids = revos_pg_text_array(accounts, n), *vers = NULL;
+    int ok = text != NULL && ids != NULL;
+    for (size_t i = 0; ok && i < n; i++) {
+        char v[32];
+        snprintf(v, sizeof v, "%lld", versions != NULL ? (long long)versions[i] : -1LL);
+        ok = (text[i] = strdup(v)) != NULL;
+    }
+    if (ok)
+        ok = (vers = revos_pg_text_array((const char *const *)text, n)) != NULL;
+    for (size_t i = 0; text != NULL && i < n; i++)
+        free(text[i]);
+    free(text);
+    if (!ok) {
+        free(ids);
+        free(vers);
         return revos_fail(err, REVOS_ERR_FATAL, "out of memory loading score states");
-    const char *params[] = {ids};
-    const int lengths[] = {-1};
+    }
+    const char *params[] = {ids, vers};
+    const int lengths[] = {-1, -1};
     PGresult *res = NULL;
     /* Locked in account order: a threshold change re-scores accounts of
      * other instances' partitions (revos_score_store_load_states_from), and
      * both lock in the same order. */
     revos_status st = revos_pg_exec_binary(conn,
-        "SELECT " STATE_COLUMNS " FROM score_account_state WHERE account_id = ANY($1::text[])"
-        " ORDER BY account_id FOR UPDATE",
-        1, params, lengths, 1, &res, err);
+        "SELECT s.account_id, CASE WHEN s.version = c.v THEN NULL ELSE s.blob END,"
+        "   CASE WHEN s.version = c.v THEN NULL ELSE s.state::text END, s.version = c.v"
+        " FROM score_account_state s JOIN unnest($1::text[], $2::bigint[]) AS c(a, v)"
+        "   ON c.a = s.account_id"
+        " ORDER BY s.account_id FOR UPDATE OF s",
+        2, params, lengths, 1, &res, err);
     free(ids);
+    free(vers);
     if (st == REVOS_OK)
-        st = states_from(res, *states, err);
+        st = states_from(res, *states, *unchanged, err);
     PQclear(res);
     if (st != REVOS_OK) {
         json_decref(*states);
-        *states = NULL;
+        json_decref(*unchanged);
+        *states = *unchanged = NULL;
         return revos_wrap(err, st, "loading score states");
     }
     return REVOS_OK;
+}
+
+revos_status revos_score_store_load_states(PGconn *conn, const char *const *accounts, size_t n,
+                                           json_t **states, revos_err *err)
+{
+    json_t *unchanged = NULL;
+    revos_status st =
+        revos_score_store_load_states_versioned(conn, accounts, NULL, n, states, &unchanged, err);
+    json_decref(unchanged);
+    return st;
 }
 
 revos_status revos_score_store_load_states_from(PGconn *conn, int64_t day, json_t *states,
@@ -180,7 +219,7 @@ revos_status revos_score_store_load_states_from(PGconn *conn, int64_t day, json_
         1, params, lengths, 1, &res, err);
     if (st == REVOS_OK) {
         json_t *loaded = json_object();
-        st = states_from(res, loaded, err);
+        st = states_from(res, loaded, NULL, err);
         const char *account;
         json_t *state;
         json_object_foreach (loaded, account, state) {
@@ -195,9 +234,12 @@ revos_status revos_score_store_load_states_from(PGconn *conn, int64_t day, json_
 
 /* The states travel as one bytea parameter in binary format, every state's
  * bytes one after the other, cut apart by offset and length in SQL. */
-revos_status revos_score_store_save_states(PGconn *conn, const json_t *states, revos_err *err)
+revos_status revos_score_store_save_states(PGconn *conn, const json_t *states, size_t *sizes,
+                                           int64_t *version, revos_err *err)
 {
-    size_t n = json_object_size(states);
+    size_t n = json_object_size(states), k = 0;
+    if (version != NULL)
+        *version = 0;
     if (n == 0)
         return REVOS_OK;
     column cols[4] = {{0}}; /* account, offset, length, newest day */
@@ -216,6 +258,9 @@ revos_status revos_score_store_save_states(PGconn *conn, const json_t *states, r
              column_add_int(&cols[3], (long long)revos_score_state_int(state, "newest_day", 0)) == 0;
         if (!ok)
             break;
+        if (sizes != NULL)
+            sizes[k] = blobs.len - offset;
+        k++;
     }
     revos_status st = REVOS_OK;
     if (!ok || blobs.len > (size_t)INT32_MAX)
@@ -228,13 +273,21 @@ revos_status revos_score_store_save_states(PGconn *conn, const json_t *states, r
         const char *params[5] = {arrays[0], (const char *)blobs.data, arrays[1], arrays[2],
                                  arrays[3]};
         const int lengths[5] = {-1, (int)blobs.len, -1, -1, -1};
+        PGresult *res = NULL;
         st = revos_pg_exec_binary(conn,
-            "INSERT INTO score_account_state (account_id, blob, newest_day, state, updated_at)"
-            " SELECT u.a, substring($2::bytea FROM u.o::int FOR u.l::int), u.d, NULL, now()"
+            "INSERT INTO score_account_state (account_id, blob, newest_day, state, version,"
+            "   updated_at)"
+            " SELECT u.a, substring($2::bytea FROM u.o::int FOR u.l::int), u.d, NULL,"
+            "   pg_current_xact_id()::text::bigint, now()"
             " FROM unnest($1::text[], $3::bigint[], $4::bigint[], $5::bigint[]) AS u(a, o, l, d)"
             " ON CONFLICT (account_id) DO UPDATE SET blob = EXCLUDED.blob,"
-            " newest_day = EXCLUDED.newest_day, state = NULL, updated_at = EXCLUDED.updated_at",
-            5, params, lengths, 0, NULL, err);
+            " newest_day = EXCLUDED.newest_day, state = NULL, version = EXCLUDED.version,"
+            " updated_at = EXCLUDED.updated_at"
+            " RETURNING version",
+            5, params, lengths, 0, &res, err);
+        if (st == REVOS_OK && PQntuples(res) > 0 && version != NULL)
+            *version = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+        PQclear(res);
     }
     for (size_t c = 0; c < 4; c++) {
         free(arrays[c]);

@@ -24,14 +24,29 @@
 revos_status revos_score_store_load_states(PGconn *conn, const char *const *accounts, size_t n,
                                            json_t **states, revos_err *err);
 
+/* As revos_score_store_load_states, for a caller that keeps states in
+ * memory (state_cache.h). versions holds the version of a
+ * state the caller has in memory for accounts[i], or -1: a row still at
+ * that version is locked but not read, its account put in *unchanged (a
+ * new object account_id -> true) instead. A stored state that is not JSON
+ * is REVOS_ERR_FATAL. */
+revos_status revos_score_store_load_states_versioned(PGconn *conn, const char *const *accounts,
+                                                     const int64_t *versions, size_t n,
+                                                     json_t **states, json_t **unchanged,
+                                                     revos_err *err);
+
 /* Loads and locks every state whose newest day is >= day into states
  * (accounts already there are kept as they are): the accounts a threshold
  * change in force from day re-scores. */
 revos_status revos_score_store_load_states_from(PGconn *conn, int64_t day, json_t *states,
                                                 revos_err *err);
 
-/* Upserts every state of states (account_id -> state) in one statement. */
-revos_status revos_score_store_save_states(PGconn *conn, const json_t *states, revos_err *err);
+/* Upserts every state of states (account_id -> state) in one statement,
+ * versioned with the id of the current transaction, which *version gets
+ * (0 when states is empty; version may be NULL). sizes (may be NULL) gets each state's stored
+ * bytes, in the order json_object_foreach visits states. */
+revos_status revos_score_store_save_states(PGconn *conn, const json_t *states, size_t *sizes,
+                                           int64_t *version, revos_err *err);
 
 /* Loads every applied threshold change, oldest effective day first, as
  * {change_id, score_kind, tier, new_threshold, day} (new reference). */
