@@ -249,6 +249,34 @@ def state_summaries(states_dir, out_dir):
             f.write("".join(r + "\n" for r in rows))
 
 
+def topic_intact(clean, faulted, id_field, compare="set"):
+    """One topic's records from a clean run and from a run under faults
+    (revosctl consume output): in the faulted run no id appears twice (for
+    compare "versions", no record appears twice: an id may carry successive
+    versions, as a re-tuned ThresholdChange does); with compare "set" both
+    runs hold the same ids (nothing lost, nothing extra)."""
+    def load(path):
+        ids = collections.Counter()
+        records = collections.Counter()
+        for r in lines(path):
+            require(id_field in r, f"{path}: a record without {id_field}")
+            ids[r[id_field]] += 1
+            records[json.dumps(r, sort_keys=True)] += 1
+        return ids, records
+    (a, _), (b, b_records) = load(clean), load(faulted)
+    if compare == "versions":
+        doubled = [k for k, n in b_records.items() if n > 1]
+        require(not doubled, f"{len(doubled)} records delivered twice, e.g. {doubled[:1]}")
+    else:
+        doubled = sorted(k for k, n in b.items() if n > 1)
+        require(not doubled, f"{len(doubled)} ids delivered twice, e.g. {doubled[:3]}")
+    if compare == "set":
+        lost, extra = sorted(set(a) - set(b)), sorted(set(b) - set(a))
+        require(not lost, f"{len(lost)} ids of the clean run missing, e.g. {lost[:3]}")
+        require(not extra, f"{len(extra)} ids the clean run does not have, e.g. {extra[:3]}")
+    print(f"  {sum(b.values())} records, {len(b)} ids; clean run {len(a)} ids")
+
+
 if __name__ == "__main__":
     try:
         globals()[sys.argv[1]](*sys.argv[2:])

@@ -79,6 +79,24 @@ for name in ("timelines", "cells", "events"):
     if not a.strip() or a != b:
         failures.append(f"state_summaries {name}: {a!r} vs {b!r}")
 
+# topic_intact: ids by page_id here (any id field works)
+one = os.path.join(work, "one.jsonl")
+with open(one, "w") as f:
+    f.write(json.dumps({"page_id": "p1", "valid": True, "body": {}}) + "\n")
+versions = os.path.join(work, "versions.jsonl")
+with open(versions, "w") as f:
+    for v in (1, 2):
+        f.write(json.dumps({"page_id": "p1", "v": v}) + "\n")
+expect_failure("topic_intact on empty files", checks.topic_intact, empty, empty, "page_id")
+expect_failure("topic_intact with an id doubled", checks.topic_intact, pages, doubled, "page_id")
+expect_failure("topic_intact with an id lost", checks.topic_intact, pages, one, "page_id")
+expect_failure("topic_intact with an extra id", checks.topic_intact, one, pages, "page_id")
+expect_failure("topic_intact without the id field", checks.topic_intact, pages, pages, "nope")
+expect_pass("topic_intact on the same ids", checks.topic_intact, pages, pages, "page_id")
+expect_pass("topic_intact versions of one id", checks.topic_intact, versions, versions, "page_id", "versions")
+expect_failure("topic_intact versions with a record twice", checks.topic_intact, doubled, doubled,
+               "page_id", "versions")
+
 if failures:
     print("\n".join(failures), file=sys.stderr)
     sys.exit(1)

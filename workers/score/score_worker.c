@@ -21,8 +21,8 @@ static int compare_strings(const void *a, const void *b)
 }
 
 /* Bytes a decoded state takes in memory per byte of its stored form
- * (bench_score_engine (c): ~9 on 90 days of history), for the cache bound. */
-#define TREE_BYTES_PER_STORED_BYTE 10
+ * (bench_score_engine (c): 12.5 on 90 days of history), for the cache bound. */
+#define TREE_BYTES_PER_STORED_BYTE 13
 
 typedef struct score_worker {
     revos_score_rules *rules;  /* compiled "scoring" section of rules_version */
