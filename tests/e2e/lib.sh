@@ -131,6 +131,54 @@ e2e_produce_phase() { # DIR PHASE: in event-time order across topics when mixed.
     done
 }
 
+# The four-account multi-source book of the event-time and fault tests
+# (Salesforce CDC, Segment, Zendesk, Delighted/Wootric), from about 300 days
+# ago to yesterday, every record of every source merged in event-time order
+# into ROOT/book.tsv (revosctl produce - format). Accounts TAG{a,b,c,d}:
+#   a  champion leaves two days ago (live);
+#   b  at risk last winter, lost (Wootric NPS);
+#   c  healthy, renewed;
+#   d  heavy usage halving.
+e2e_book() { # ROOT TAG (two letters)
+    local root=$1 t=$2 here
+    here=$(dirname "${BASH_SOURCE[0]}")
+    _e2e_book_gen() { # TAG DAYS_AGO [ARGS...]
+        local tag=$1 start
+        start=$(date -u -d "$2 days ago" +%Y-%m-%d)
+        shift 2
+        python3 "$here/scenario.py" --out "$root/book-$tag" --tag "$tag" --start "$start" \
+            --sf-account "001Dn00000${tag^^}AAAA" --domain "$tag.example.org" "$@" >/dev/null
+    }
+    _e2e_book_gen "${t}a" 90
+    _e2e_book_gen "${t}b" 300 --close lost --nps-vendor wootric
+    _e2e_book_gen "${t}c" 200 --decline-pct 0 --nps-after 8 --close won
+    _e2e_book_gen "${t}d" 150 --usage-per-day 14 --decline-pct 50
+    cat "$root"/book-"$t"?/all.timed.tsv | sort -n -s -k1,1 | cut -f2- >"$root/book.tsv"
+}
+
+e2e_offsets_sum() { # [WHERE ...]: the stored offsets of every consumer group
+    e2e_sql "SELECT coalesce(sum(greatest(next_offset, 0)), 0) FROM consumer_offsets $1"
+}
+
+# Settled: no worker moved its stored offsets for 4 s, every outbox is
+# relayed, and revos-score has consumed signals.
+e2e_settled() {
+    local before
+    before=$(e2e_offsets_sum "")
+    sleep 4
+    test "$before" = "$(e2e_offsets_sum "")" && test "$(e2e_sql 'SELECT count(*) FROM outbox')" = 0 &&
+        test "$(e2e_offsets_sum "WHERE group_id LIKE '%revos-score' AND topic LIKE '%signals'")" -gt 0
+}
+
+# Starts revos-webhook-sink writing to DIR/pages.jsonl (log DIR/logs/sink.log)
+# and points REVOS_PAGE_WEBHOOK_URL at it.
+e2e_start_sink() { # DIR
+    "$REVOS_BIN_DIR/revos-webhook-sink" --port 0 --out "$1/pages.jsonl" 2>"$1/logs/sink.log" &
+    E2E_PIDS+=("$!")
+    e2e_wait 10 "page receiver up" 'grep -q "listening on" "'"$1"'/logs/sink.log"'
+    export REVOS_PAGE_WEBHOOK_URL="http://127.0.0.1:$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$1/logs/sink.log" | head -1)/pages"
+}
+
 # The ops port a worker started with REVOS_HTTP_PORT=0 logged (empty if none yet).
 e2e_ops_port() { # LOGFILE
     sed -n 's/.*ops endpoint on port \([0-9]*\).*/\1/p' "$1" 2>/dev/null | head -1

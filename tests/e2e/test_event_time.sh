@@ -27,34 +27,16 @@ base_dsn=$REVOS_PG_DSN
 root=$(mktemp -d /tmp/revos-et.XXXXXX)
 trap 'e2e_stop_all' EXIT
 
-# ---- the book
 day() { date -u -d "$1 days ago" +%Y-%m-%d; }
-gen() { # TAG START [ARGS...]
-    local tag=$1 start=$2
-    shift 2
-    python3 "$here/scenario.py" --out "$root/book-$tag" --tag "$tag" --start "$start" \
-        --sf-account "001Dn00000${tag^^}AAAA" --domain "$tag.example.org" "$@" >/dev/null
-}
-gen eta "$(day 90)"                                  # champion leaves two days ago: live
-gen etb "$(day 300)" --close lost --nps-vendor wootric  # at risk last winter, lost
-gen etc "$(day 200)" --decline-pct 0 --nps-after 8 --close won
-gen etd "$(day 150)" --usage-per-day 14 --decline-pct 50
-mkdir -p "$root/src"
-cat "$root"/book-*/all.timed.tsv | sort -n -s -k1,1 | cut -f2- >"$root/ordered.tsv"
-for topic in salesforce segment zendesk nps; do
-    awk -F'\t' -v t="raw.$topic" '$1 == t { sub(/^[^\t]*\t/, ""); print }' "$root/ordered.tsv" >"$root/src/$topic.jsonl"
-done
-total_raw=$(wc -l <"$root/ordered.tsv")
-e2e_log "book: $total_raw raw records over four accounts"
 
-offsets_sum() { e2e_sql "SELECT coalesce(sum(greatest(next_offset, 0)), 0) FROM consumer_offsets $1"; }
-settled() { # no worker moved its offsets for 4 s and every outbox is relayed
-    local before
-    before=$(offsets_sum "")
-    sleep 4
-    test "$before" = "$(offsets_sum "")" && test "$(e2e_sql 'SELECT count(*) FROM outbox')" = 0 &&
-        test "$(offsets_sum "WHERE group_id LIKE '%revos-score' AND topic LIKE '%signals'")" -gt 0
-}
+# ---- the book: accounts eta (live), etb (lost), etc (renewed), etd
+e2e_book "$root" et
+mkdir -p "$root/src"
+for topic in salesforce segment zendesk nps; do
+    awk -F'\t' -v t="raw.$topic" '$1 == t { sub(/^[^\t]*\t/, ""); print }' "$root/book.tsv" >"$root/src/$topic.jsonl"
+done
+total_raw=$(wc -l <"$root/book.tsv")
+e2e_log "book: $total_raw raw records over four accounts"
 
 start_run() { # NAME PARTITIONS
     local name=$1
@@ -65,17 +47,14 @@ start_run() { # NAME PARTITIONS
     e2e_fresh_database "revos_et$$$name"
     "$ctl" config apply --config-dir "$REVOS_SOURCE_DIR/config" >/dev/null
     "$ctl" topics create --partitions "$2" >/dev/null
-    "$REVOS_BIN_DIR/revos-webhook-sink" --port 0 --out "$work/pages.jsonl" 2>"$work/logs/sink.log" &
-    E2E_PIDS+=("$!")
-    e2e_wait 10 "[$name] page receiver up" 'grep -q "listening on" "$work/logs/sink.log"'
-    export REVOS_PAGE_WEBHOOK_URL="http://127.0.0.1:$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/logs/sink.log" | head -1)/pages"
+    e2e_start_sink "$work"
     e2e_start_workers "$work/logs"
 }
 
 finish_run() { # NAME
-    e2e_wait 600 "[$1] every event scored, decided and relayed" settled
+    e2e_wait 600 "[$1] every event scored, decided and relayed" e2e_settled
     sleep 20 # live pages wait page_wait (15 s); revos-outcome's tick counts late closes
-    e2e_wait 120 "[$1] settled again" settled
+    e2e_wait 120 "[$1] settled again" e2e_settled
     # each account's stored state: its timeline cell by cell, and what it is
     # made of, the discrete signals it holds
     e2e_states "$work"
@@ -95,7 +74,7 @@ finish_run() { # NAME
 
 # ---- ordered: event-time order across the four sources
 start_run ordered 4
-"$ctl" produce - "$root/ordered.tsv" >/dev/null
+"$ctl" produce - "$root/book.tsv" >/dev/null
 finish_run ordered
 # a usage event 450 days older than account eta's newest: too late
 old=$(date -u -d "450 days ago" +%Y-%m-%dT09:00:00.000Z)
@@ -133,7 +112,7 @@ for topic in salesforce segment zendesk nps; do
     producers+=("$!")
 done
 e2e_wait 120 "[concurrent] revos-score past a third of the book" \
-    'test "$(offsets_sum "WHERE group_id LIKE '"'"'%revos-score'"'"'")" -ge '"$((total_raw / 3))"
+    'test "$(e2e_offsets_sum "WHERE group_id LIKE '"'"'%revos-score'"'"'")" -ge '"$((total_raw / 3))"
 kill -KILL "$E2E_PID_revos_score"
 wait "$E2E_PID_revos_score" 2>/dev/null
 e2e_log "[concurrent] revos-score killed with SIGKILL"

@@ -43,10 +43,7 @@ start_run() { # NAME: fresh database, topics and page receiver
     e2e_fresh_database "revos_eos$$$name"
     "$ctl" config apply --config-dir "$REVOS_SOURCE_DIR/config" >/dev/null
     "$ctl" topics create --partitions 3 >/dev/null
-    "$REVOS_BIN_DIR/revos-webhook-sink" --port 0 --out "$work/pages.jsonl" 2>"$work/logs/sink.log" &
-    E2E_PIDS+=("$!")
-    e2e_wait 10 "[$name] page receiver up" 'grep -q "listening on" "$work/logs/sink.log"'
-    export REVOS_PAGE_WEBHOOK_URL="http://127.0.0.1:$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/logs/sink.log" | head -1)/pages"
+    e2e_start_sink "$work"
 }
 
 finish_run() {

@@ -38,32 +38,21 @@ cleanup() {
 trap cleanup EXIT
 workers=(ingest normalize score route outcome)
 
-# ---- the book
-day() { date -u -d "$1 days ago" +%Y-%m-%d; }
-gen() { # TAG START [ARGS...]
-    local tag=$1 start=$2
-    shift 2
-    python3 "$here/scenario.py" --out "$root/book-$tag" --tag "$tag" --start "$start" \
-        --sf-account "001Dn00000${tag^^}AAAA" --domain "$tag.example.org" "$@" >/dev/null
-}
-gen fta "$(day 90)"                                   # champion leaves two days ago: live
-gen ftb "$(day 300)" --close lost --nps-vendor wootric   # at risk last winter, lost
-gen ftc "$(day 200)" --decline-pct 0 --nps-after 8 --close won
-gen ftd "$(day 150)" --usage-per-day 14 --decline-pct 50
-cat "$root"/book-*/all.timed.tsv | sort -n -s -k1,1 | cut -f2- >"$root/book.tsv"
+# ---- the book: accounts fta (live), ftb (lost), ftc (renewed), ftd
+e2e_book "$root" ft
 total_raw=$(wc -l <"$root/book.tsv")
 chunks=$((kills * ${#workers[@]}))
 split -n "l/$chunks" -d -a 3 "$root/book.tsv" "$root/chunk."
 e2e_log "book: $total_raw raw records over four accounts, in $chunks chunks"
-
-offsets_sum() { e2e_sql "SELECT coalesce(sum(greatest(next_offset, 0)), 0) FROM consumer_offsets $1"; }
-settled() { # no worker moved its offsets for 4 s and every outbox is relayed
-    local before
-    before=$(offsets_sum "")
-    sleep 4
-    test "$before" = "$(offsets_sum "")" && test "$(e2e_sql 'SELECT count(*) FROM outbox')" = 0 &&
-        test "$(offsets_sum "WHERE group_id LIKE '%revos-score' AND topic LIKE '%signals'")" -gt 0
-}
+# live pages wait 2 s instead of 15 (routing.page_wait), to settle sooner
+mkdir -p "$root/config"
+cp "$REVOS_SOURCE_DIR"/config/*.json "$root/config/"
+python3 - "$root/config/routing.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+doc["page_wait"] = "2s"
+json.dump(doc, open(sys.argv[1], "w"), indent=2)
+PY
 
 start_run() { # NAME
     local name=$1
@@ -72,12 +61,9 @@ start_run() { # NAME
     export REVOS_PG_DSN=$base_dsn
     export REVOS_TOPIC_PREFIX="revos.ft$$$name." REVOS_HTTP_PORT=0 REVOS_PAGE_WEBHOOK_SECRET=ft
     e2e_fresh_database "revos_ft$$$name"
-    "$ctl" config apply --config-dir "$REVOS_SOURCE_DIR/config" >/dev/null
+    "$ctl" config apply --config-dir "$root/config" >/dev/null
     "$ctl" topics create --partitions 3 >/dev/null
-    "$REVOS_BIN_DIR/revos-webhook-sink" --port 0 --out "$work/pages.jsonl" 2>"$work/logs/sink.log" &
-    E2E_PIDS+=("$!")
-    e2e_wait 10 "[$name] page receiver up" 'grep -q "listening on" "$work/logs/sink.log"'
-    export REVOS_PAGE_WEBHOOK_URL="http://127.0.0.1:$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/logs/sink.log" | head -1)/pages"
+    e2e_start_sink "$work"
     e2e_start_workers "$work/logs"
 }
 
@@ -96,9 +82,9 @@ revive() {
 }
 
 finish_run() { # NAME
-    e2e_wait 600 "[$1] every event scored, decided and relayed" 'revive; settled'
-    sleep 20 # live pages wait page_wait (15 s); revos-outcome's tick counts late closes
-    e2e_wait 120 "[$1] settled again" 'revive; settled'
+    e2e_wait 600 "[$1] every event scored, decided and relayed" 'revive; e2e_settled'
+    sleep 8 # live pages wait page_wait (2 s here); revos-outcome's tick counts late closes
+    e2e_wait 120 "[$1] settled again" 'revive; e2e_settled'
     e2e_states "$work"
     e2e_sql "SELECT account_id || ' ' || kind || ' ' || value || ' ' || tier FROM score_current ORDER BY 1" >"$work/scores.txt"
     e2e_sql "SELECT play_id || ' ' || play || ' ' || status || ' ' || historical FROM route_plays
