@@ -466,6 +466,26 @@ static json_t *usage(const char *account, int day, int i)
                   "user_id", "t1", NULL);
 }
 
+/* Days 1-5 of acct-a's usage, a batch each; every batch takes its state
+ * from memory `hits` times and from its row `misses` times. */
+static void usage_days(fixture *f, json_int_t hits, json_int_t misses)
+{
+    for (int day = 1; day < 6; day++) {
+        json_t *more = json_array();
+        json_array_append_new(more, usage("acct-a", day, 0));
+        ck_assert_int_eq(process(f, more, NULL), REVOS_OK);
+        ck_assert_int_eq(counter(f, "revos_score_state_cache_hits_total"), hits);
+        ck_assert_int_eq(counter(f, "revos_score_state_cache_misses_total"), misses);
+        json_decref(more);
+    }
+}
+
+static char *current_scores(fixture *f)
+{
+    return query_value(f->batch.pg, "SELECT string_agg(kind || ' ' || value || ' ' || tier, ','"
+                                    " ORDER BY kind) FROM score_current WHERE account_id = 'acct-a'");
+}
+
 START_TEST(test_process_cached_state_gives_the_same_scores)
 {
     /* one worker keeps states across batches, another has no cache */
@@ -475,17 +495,9 @@ START_TEST(test_process_cached_state_gives_the_same_scores)
     onboarding(records, "acct-a");
     ck_assert_int_eq(process(&f, records, NULL), REVOS_OK);
     ck_assert_int_eq(counter(&f, "revos_score_state_cache_misses_total"), 0); /* a new account */
-    for (int day = 1; day < 6; day++) {
-        json_t *more = json_array();
-        json_array_append_new(more, usage("acct-a", day, 0));
-        ck_assert_int_eq(process(&f, more, NULL), REVOS_OK);
-        ck_assert_int_eq(counter(&f, "revos_score_state_cache_hits_total"), 1);
-        ck_assert_int_eq(counter(&f, "revos_score_state_cache_misses_total"), 0);
-        json_decref(more);
-    }
+    usage_days(&f, 1, 0);
     char *cached = stored_state(&f, "acct-a");
-    char *current = query_value(f.batch.pg, "SELECT string_agg(kind || ' ' || value || ' ' || tier, ',' ORDER BY kind)"
-                                            " FROM score_current WHERE account_id = 'acct-a'");
+    char *current = current_scores(&f);
     revos_score_fini(f.worker);
     /* the same batches through a worker whose every batch reads the rows */
     setenv("REVOS_SCORE_CACHE_MB", "0", 1);
@@ -494,17 +506,9 @@ START_TEST(test_process_cached_state_gives_the_same_scores)
     unsetenv("REVOS_SCORE_CACHE_MB");
     PQclear(PQexec(f.batch.pg, "TRUNCATE score_account_state, score_current"));
     ck_assert_int_eq(process(&f, records, NULL), REVOS_OK);
-    for (int day = 1; day < 6; day++) {
-        json_t *more = json_array();
-        json_array_append_new(more, usage("acct-a", day, 0));
-        ck_assert_int_eq(process(&f, more, NULL), REVOS_OK);
-        ck_assert_int_eq(counter(&f, "revos_score_state_cache_hits_total"), 0);
-        ck_assert_int_eq(counter(&f, "revos_score_state_cache_misses_total"), 1);
-        json_decref(more);
-    }
+    usage_days(&f, 0, 1);
     char *uncached = stored_state(&f, "acct-a");
-    char *current2 = query_value(f.batch.pg, "SELECT string_agg(kind || ' ' || value || ' ' || tier, ',' ORDER BY kind)"
-                                             " FROM score_current WHERE account_id = 'acct-a'");
+    char *current2 = current_scores(&f);
     ck_assert_str_eq(cached, uncached);
     ck_assert_str_eq(current, current2);
     free(cached);

@@ -147,19 +147,29 @@ static void print_plain(const char *account_id, const json_t *report)
     }
 }
 
+char *revosctl_open_account(const revos_settings *s, const char *account, PGconn **conn)
+{
+    if ((*conn = revosctl_connect(s)) == NULL)
+        return NULL;
+    revos_err err = {{0}, {0}};
+    char *account_id = revosctl_resolve_account(*conn, account, &err);
+    if (account_id == NULL) {
+        fprintf(stderr, "revosctl: %s\n", err.msg[0] ? err.msg : "no account known by that id");
+        PQfinish(*conn);
+        *conn = NULL;
+    }
+    return account_id;
+}
+
 int cmd_explain(const revos_settings *s, const char *account)
 {
-    PGconn *conn = revosctl_connect(s);
-    if (conn == NULL)
+    PGconn *conn = NULL;
+    char *account_id = revosctl_open_account(s, account, &conn);
+    if (account_id == NULL)
         return 1;
     revos_err err = {{0}, {0}};
     int code = 1;
-    char *account_id = revosctl_resolve_account(conn, account, &err);
     json_t *report = NULL;
-    if (account_id == NULL) {
-        fprintf(stderr, "revosctl: %s\n", err.msg[0] ? err.msg : "no account known by that id");
-        goto done;
-    }
     const char *at = revos_settings_get(s, "REVOS_AT", NULL);
     int64_t day = 0;
     if (at != NULL && revos_day_parse(at, &day) != 0) {

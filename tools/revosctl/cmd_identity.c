@@ -12,18 +12,13 @@
 
 int cmd_identity(const revos_settings *s, const char *account)
 {
-    PGconn *conn = revosctl_connect(s);
-    if (conn == NULL)
+    PGconn *conn = NULL;
+    char *account_id = revosctl_open_account(s, account, &conn);
+    if (account_id == NULL)
         return 1;
     revos_err err = {{0}, {0}};
     int code = 1;
     PGresult *res = NULL;
-    char *account_id = revosctl_resolve_account(conn, account, &err);
-    if (account_id == NULL) {
-        fprintf(stderr, "revosctl: %s\n", err.msg[0] ? err.msg : "no account known by that id");
-        PQfinish(conn);
-        return 1;
-    }
     const char *by_account[] = {account_id};
     if (revos_pg_exec(conn,
             "SELECT kind, value, coalesce(learned_from, ''),"

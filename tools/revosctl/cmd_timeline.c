@@ -103,19 +103,15 @@ static int parse_day_flag(const revos_settings *s, const char *name, const char 
 
 int cmd_timeline(const revos_settings *s, const char *account)
 {
-    PGconn *conn = revosctl_connect(s);
-    if (conn == NULL)
+    PGconn *conn = NULL;
+    char *account_id = revosctl_open_account(s, account, &conn);
+    if (account_id == NULL)
         return 1;
     revos_err err = {{0}, {0}};
     int code = 1;
     json_t *state = NULL, *config = NULL;
     revos_score_rules *rules = NULL;
     int64_t version = 0;
-    char *account_id = revosctl_resolve_account(conn, account, &err);
-    if (account_id == NULL) {
-        fprintf(stderr, "revosctl: %s\n", err.msg[0] ? err.msg : "no account known by that id");
-        goto done;
-    }
     if ((state = load_state(conn, account_id, &err)) == NULL ||
         revos_pg_config_latest(conn, &config, &version, &err) != REVOS_OK ||
         revos_score_rules_load(json_object_get(config, "scoring"), &rules, &err) != REVOS_OK) {
@@ -178,16 +174,14 @@ done:
 
 int cmd_state(const revos_settings *s, const char *account)
 {
-    PGconn *conn = revosctl_connect(s);
-    if (conn == NULL)
+    PGconn *conn = NULL;
+    char *account_id = revosctl_open_account(s, account, &conn);
+    if (account_id == NULL)
         return 1;
     revos_err err = {{0}, {0}};
     int code = 1;
     json_t *state = NULL;
-    char *account_id = revosctl_resolve_account(conn, account, &err);
-    if (account_id == NULL)
-        fprintf(stderr, "revosctl: %s\n", err.msg[0] ? err.msg : "no account known by that id");
-    else if ((state = load_state(conn, account_id, &err)) == NULL)
+    if ((state = load_state(conn, account_id, &err)) == NULL)
         fprintf(stderr, "revosctl: %s\n", err.msg);
     else {
         char *text = json_dumps(state, JSON_COMPACT | JSON_SORT_KEYS);

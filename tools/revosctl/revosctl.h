@@ -23,6 +23,11 @@ int cmd_identity(const revos_settings *s, const char *account);
  * identity map knows), malloc'd, or NULL when unknown. */
 char *revosctl_resolve_account(PGconn *conn, const char *account, revos_err *err);
 
+/* What the account commands start with: a migrated connection (*conn) and
+ * the account id ACCOUNT names (malloc'd). NULL after printing why, with
+ * nothing left open. */
+char *revosctl_open_account(const revos_settings *s, const char *account, PGconn **conn);
+
 /* The settled scores of account_id as of the end of day (a UTC day number),
  * recomputed from its stored event-time state with the scoring rules and
  * thresholds in force: {kind: {value, tier, score_id, config_version,
