@@ -219,10 +219,12 @@ static revos_status load(score_worker *w, revos_batch *batch, PGconn *conn, cons
 {
     const char **ids = calloc(n > 0 ? n : 1, sizeof *ids);
     int64_t *versions = calloc(n > 0 ? n : 1, sizeof *versions);
+    json_t *cached = json_object(); /* account -> its cached state (borrowed) */
     bw->partitions = json_object();
-    if (ids == NULL || versions == NULL || bw->partitions == NULL) {
+    if (ids == NULL || versions == NULL || cached == NULL || bw->partitions == NULL) {
         free(ids);
         free(versions);
+        json_decref(cached);
         return revos_fail(err, REVOS_ERR_FATAL, "out of memory");
     }
     size_t n_ids = 0;
@@ -234,7 +236,10 @@ static revos_status load(score_worker *w, revos_batch *batch, PGconn *conn, cons
             continue;
         json_object_set_new(bw->partitions, account, json_integer(msgs[i].partition));
         ids[n_ids] = account;
-        if (revos_score_cache_get(w->cache, account, &versions[n_ids]) == NULL)
+        json_t *state = revos_score_cache_get(w->cache, account, &versions[n_ids]);
+        if (state != NULL)
+            json_object_set(cached, account, state);
+        else
             versions[n_ids] = -1;
         n_ids++;
     }
@@ -244,9 +249,8 @@ static revos_status load(score_worker *w, revos_batch *batch, PGconn *conn, cons
     if (st == REVOS_OK) {
         const char *account;
         json_t *yes;
-        int64_t version;
         json_object_foreach (unchanged, account, yes)
-            json_object_set(bw->states, account, revos_score_cache_get(w->cache, account, &version));
+            json_object_set(bw->states, account, json_object_get(cached, account));
         revos_batch_count(batch, "revos_score_state_cache_hits_total",
                           "Account states taken from memory, their rows unchanged",
                           (int64_t)json_object_size(unchanged));
@@ -256,6 +260,7 @@ static revos_status load(score_worker *w, revos_batch *batch, PGconn *conn, cons
         st = revos_score_store_load_thresholds(conn, &bw->tuned, err);
     }
     json_decref(unchanged);
+    json_decref(cached);
     free(ids);
     free(versions);
     return st;
