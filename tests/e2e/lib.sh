@@ -101,15 +101,17 @@ e2e_states() { # OUTDIR: every account's stored score state (revosctl state) and
     python3 "$(dirname "${BASH_SOURCE[0]}")/checks.py" state_summaries "$1/states" "$1"
 }
 
-e2e_config_with_sla() { # SRC DIR SLA
+e2e_config_with_sla() { # SRC DIR SLA [LIVE_HORIZON]
     mkdir -p "$2"
     cp "$1"/*.json "$2"/
-    python3 - "$2/routing.json" "$3" <<'PY'
+    python3 - "$2/routing.json" "$3" "${4:-}" <<'PY'
 import json, sys
-path, sla = sys.argv[1], sys.argv[2]
+path, sla, horizon = sys.argv[1], sys.argv[2], sys.argv[3]
 doc = json.load(open(path))
 for entry in doc.get("matrix", []):
     entry["sla"] = sla
+if horizon:
+    doc["live_horizon"] = horizon
 json.dump(doc, open(path, "w"), indent=2)
 PY
 }

@@ -18,7 +18,9 @@ ctl="$REVOS_BIN_DIR/revosctl"
 trap 'e2e_stop_all' EXIT
 
 e2e_fresh_database "revos_$run_id"
-e2e_config_with_sla "$REVOS_SOURCE_DIR/config" "$work/config" 30s
+# A 50% decline with NPS 2 is critical two weeks before the scenario's end,
+# before the champion leaves: a 30-day live horizon keeps that decision live.
+e2e_config_with_sla "$REVOS_SOURCE_DIR/config" "$work/config" 30s 30d
 "$ctl" config apply --config-dir "$work/config" >/dev/null
 "$ctl" topics create --partitions 3 >/dev/null
 # the receiver's secret from a file (the walkthrough's comes from the

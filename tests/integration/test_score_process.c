@@ -289,7 +289,7 @@ START_TEST(test_process_emits_valid_score_updates_and_persists_state)
     free(v);
     v = query_value(f.batch.pg, "SELECT value || ' ' || tier || ' ' || score_id FROM score_current"
                                 " WHERE account_id = 'acct-b' AND kind = 'renewal_risk'");
-    ck_assert_str_eq(v, "34.2 low acct-b:renewal_risk:2026-06-01");
+    ck_assert_str_eq(v, "15.9 low acct-b:renewal_risk:2026-06-01");
     free(v);
     ck_assert_int_eq(json_integer_value(json_object_get(f.batch.counters, "revos_score_signals_total")), 6);
     json_decref(records);
@@ -357,34 +357,34 @@ START_TEST(test_process_applies_tuned_thresholds)
 {
     fixture f;
     fixture_open(&f);
-    /* health 56 (champion in place), no renewal: renewal risk 27.6, low by
-     * the config (medium from 40) */
+    /* no champion known, no renewal: renewal risk 6, low by the config
+     * (medium from 40) */
     json_t *records = json_array();
     revos_record_type types[3] = {REVOS_REC_THRESHOLD_CHANGE, REVOS_REC_THRESHOLD_CHANGE, REVOS_REC_SIGNAL};
-    json_array_append_new(records, threshold_change("tc-1", "medium", 25.0));
+    json_array_append_new(records, threshold_change("tc-1", "medium", 5.0));
     json_array_append_new(records, threshold_change("tc-2", "severe", 30.0));
     json_array_append_new(records, signal("acct-a", "a-role", "stakeholder", "contact_role", day_ms(0, 490), NAN,
-                                          "contact_id", "003C", "role_class", "champion", NULL));
+                                          "contact_id", "003C", "role_class", "other", NULL));
     ck_assert_int_eq(process(&f, records, types), REVOS_OK);
     ck_assert_uint_eq(json_array_size(f.batch.rejected), 1);
     ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(json_array_get(f.batch.rejected, 0), "reason")),
                                  "no tier \"severe\""));
     char *v = query_value(f.batch.pg, "SELECT threshold || ' ' || change_id FROM score_thresholds"
                                       " WHERE score_kind = 'renewal_risk' AND tier = 'medium'");
-    ck_assert_str_eq(v, "25 tc-1");
+    ck_assert_str_eq(v, "5 tc-1");
     free(v);
     v = query_value(f.batch.pg, "SELECT value || ' ' || tier FROM score_current"
                                 " WHERE account_id = 'acct-a' AND kind = 'renewal_risk'");
-    ck_assert_str_eq(v, "27.6 medium");
+    ck_assert_str_eq(v, "6 medium");
     free(v);
     /* a later batch reads the tuned bound from the table */
     json_t *more = json_array();
     json_array_append_new(more, signal("acct-b", "b-role", "stakeholder", "contact_role", day_ms(0, 490), NAN,
-                                       "contact_id", "003C", "role_class", "champion", NULL));
+                                       "contact_id", "003C", "role_class", "other", NULL));
     ck_assert_int_eq(process(&f, more, NULL), REVOS_OK);
     v = query_value(f.batch.pg, "SELECT value || ' ' || tier FROM score_current"
                                 " WHERE account_id = 'acct-b' AND kind = 'renewal_risk'");
-    ck_assert_str_eq(v, "27.6 medium");
+    ck_assert_str_eq(v, "6 medium");
     free(v);
     json_decref(more);
     json_decref(records);
@@ -396,41 +396,41 @@ START_TEST(test_process_retuned_threshold_replaces_its_change)
 {
     fixture f;
     fixture_open(&f);
-    /* renewal risk 27.6 (see above); medium tuned to 25 in force: medium */
+    /* renewal risk 6 (see above); medium tuned to 5 in force: medium */
     json_t *records = json_array();
     revos_record_type types[2] = {REVOS_REC_THRESHOLD_CHANGE, REVOS_REC_SIGNAL};
-    json_array_append_new(records, threshold_change("renewal_risk:medium:d0", "medium", 25.0));
+    json_array_append_new(records, threshold_change("renewal_risk:medium:d0", "medium", 5.0));
     json_array_append_new(records, signal("acct-a", "a-role", "stakeholder", "contact_role", day_ms(0, 490), NAN,
-                                          "contact_id", "003C", "role_class", "champion", NULL));
+                                          "contact_id", "003C", "role_class", "other", NULL));
     ck_assert_int_eq(process(&f, records, types), REVOS_OK);
     char *v = query_value(f.batch.pg, "SELECT value || ' ' || tier FROM score_current"
                                       " WHERE account_id = 'acct-a' AND kind = 'renewal_risk'");
-    ck_assert_str_eq(v, "27.6 medium");
+    ck_assert_str_eq(v, "6 medium");
     free(v);
     /* a late outcome re-tuned that day: the same change, twice in a batch,
-     * the last one (30: low again) is in force and the account re-scored */
+     * the last one (7: low again) is in force and the account re-scored */
     json_t *again = json_array();
     revos_record_type twice[2] = {REVOS_REC_THRESHOLD_CHANGE, REVOS_REC_THRESHOLD_CHANGE};
-    json_array_append_new(again, threshold_change("renewal_risk:medium:d0", "medium", 35.0));
-    json_array_append_new(again, threshold_change("renewal_risk:medium:d0", "medium", 30.0));
+    json_array_append_new(again, threshold_change("renewal_risk:medium:d0", "medium", 8.0));
+    json_array_append_new(again, threshold_change("renewal_risk:medium:d0", "medium", 7.0));
     ck_assert_int_eq(process(&f, again, twice), REVOS_OK);
     ck_assert_uint_eq(json_array_size(f.batch.rejected), 0);
     v = query_value(f.batch.pg, "SELECT count(*) || ' ' || min(threshold) FROM score_threshold_log");
-    ck_assert_str_eq(v, "1 30");
+    ck_assert_str_eq(v, "1 7");
     free(v);
     v = query_value(f.batch.pg, "SELECT threshold || ' ' || change_id FROM score_thresholds"
                                 " WHERE tier = 'medium'");
-    ck_assert_str_eq(v, "30 renewal_risk:medium:d0");
+    ck_assert_str_eq(v, "7 renewal_risk:medium:d0");
     free(v);
     v = query_value(f.batch.pg, "SELECT value || ' ' || tier FROM score_current"
                                 " WHERE account_id = 'acct-a' AND kind = 'renewal_risk'");
-    ck_assert_str_eq(v, "27.6 low");
+    ck_assert_str_eq(v, "6 low");
     free(v);
     /* a re-delivery of the change in force changes nothing */
     ck_assert_uint_gt(count_topic(f.batch.emitted, "scores", "acct-a"), 0);
     json_t *redelivered = json_array();
     revos_record_type one[1] = {REVOS_REC_THRESHOLD_CHANGE};
-    json_array_append_new(redelivered, threshold_change("renewal_risk:medium:d0", "medium", 30.0));
+    json_array_append_new(redelivered, threshold_change("renewal_risk:medium:d0", "medium", 7.0));
     ck_assert_int_eq(process(&f, redelivered, one), REVOS_OK);
     ck_assert_uint_eq(count_topic(f.batch.emitted, "scores", "acct-a"), 0);
     json_decref(redelivered);

@@ -198,9 +198,9 @@ static json_t *walkthrough(void)
                 json_array_append_new(list, signal(acct, id, "engagement", "nps_response", day_ms(day, 870),
                                                    day == 20 ? 8 : 3, NULL));
             }
-            if (day == 70) {
+            if (day == 88) {
                 snprintf(id, sizeof id, "%s-role-2", acct);
-                json_array_append_new(list, signal(acct, id, "stakeholder", "contact_role", day_ms(70, 630), NAN,
+                json_array_append_new(list, signal(acct, id, "stakeholder", "contact_role", day_ms(88, 630), NAN,
                                                    "contact_id", "003C", "role_class", "other", "action", "update", NULL));
             }
         }
@@ -342,12 +342,13 @@ START_TEST(test_batches_through_jsonb_give_the_in_memory_updates)
     /* score_current holds the last update of each kind */
     char *v = query_value(conn, "SELECT value || ' ' || tier FROM score_current WHERE account_id = $1"
                                 " AND kind = 'renewal_risk'", "acct-b");
-    ck_assert_str_eq(v, "77 critical");
+    ck_assert_str_eq(v, "82.9 critical");
     free(v);
     v = query_value(conn, "SELECT explanation->>'text' FROM score_current WHERE account_id = $1"
                           " AND kind = 'renewal_risk'", "acct-a");
-    ck_assert_str_eq(v, "Renewal risk 77.0 (critical): account health 28.0 adds 55.0; renewal in 101 days "
-                        "adds 10.0; champion changed on 2026-08-10 adds 12.0.");
+    ck_assert_str_eq(v, "Renewal risk 82.9 (critical): usage down 35.0% against the best recent quarter adds "
+                        "42.0; champion changed on 2026-08-28, no successor yet adds 10.0; latest NPS 3 adds "
+                        "4.0; support tickets at 2.8x the prior rate adds 4.4; renewal in 101 days adds 22.5.");
     free(v);
     v = query_value(conn, "SELECT score_id || ' ' || as_of || ' ' || config_version FROM score_current"
                           " WHERE account_id = $1 AND kind = 'renewal_risk'", "acct-a");

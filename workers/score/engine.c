@@ -156,9 +156,24 @@ static void add_score_input(const revos_score_rules *rules, revos_score_inputs *
 
 /* ==== Derived signals ==== */
 
-/* Raises each derived signal whose condition starts to hold (or holds for a
- * new episode) on day; ends the episodes whose condition stopped holding.
- * mem is the episode memory {name: {active, key, id, severity}}. Appends
+/* Whether the main condition and every "and" condition hold. */
+static int derived_holds(const revos_score_derived *d, const revos_score_inputs *inputs)
+{
+    if (!revos_score_condition_holds(&d->when, revos_score_inputs_get(inputs, d->when.input)))
+        return 0;
+    for (size_t i = 0; i < d->n_and; i++)
+        if (!revos_score_condition_holds(&d->and_when[i],
+                                         revos_score_inputs_get(inputs, d->and_when[i].input)))
+            return 0;
+    return 1;
+}
+
+/* Raises each derived signal whose conditions have held for hold_days in a
+ * row (or hold for a new episode) on day; ends the episodes whose main
+ * input cleared. An episode that ended less than rearm_days ago resumes
+ * without a new raise. mem is the episode memory {name: {active, key, id,
+ * severity, since, ended}} (since: first day of the current run of days
+ * the conditions held; ended: the day the last episode ended). Appends
  * "name:severity" to raised and the ids to ids (comma-separated). */
 static void detect_derived(const revos_score_rules *rules, json_t *mem,
                            const revos_score_inputs *inputs, const char *account_id, int64_t day,
@@ -170,16 +185,39 @@ static void detect_derived(const revos_score_rules *rules, json_t *mem,
         const revos_score_derived *d = &rules->derived[i];
         const revos_score_input *in = revos_score_inputs_get(inputs, d->when.input);
         json_t *st = json_object_get(mem, d->name);
+        if (st == NULL) {
+            st = json_pack("{s:b,s:s,s:s,s:s,s:n,s:n}", "active", 0, "key", "", "id", "",
+                           "severity", "", "since", "ended");
+            json_object_set_new(mem, d->name, st);
+        }
         int active = json_is_true(json_object_get(st, "active"));
         if (active && revos_score_derived_clears(d, in)) {
             json_object_set_new(st, "active", json_false());
+            json_object_set_new(st, "ended", json_integer((json_int_t)day));
             active = 0;
         }
-        if (!revos_score_condition_holds(&d->when, in))
+        if (!derived_holds(d, inputs)) {
+            json_object_set_new(st, "since", json_null());
             continue;
+        }
+        const json_t *since = json_object_get(st, "since");
+        if (!json_is_integer(since)) {
+            json_object_set_new(st, "since", json_integer((json_int_t)day));
+            since = json_object_get(st, "since");
+        }
+        if (day - (int64_t)json_integer_value(since) + 1 < d->hold_days)
+            continue; /* not held long enough yet */
         const char *key = json_string_value(json_object_get(st, "key"));
-        if (active && key != NULL && strcmp(key, in->episode) == 0)
+        int same_key = key != NULL && strcmp(key, in->episode) == 0;
+        if (active && same_key)
             continue; /* the same episode: raised already */
+        const json_t *ended = json_object_get(st, "ended");
+        const char *last_id = json_string_value(json_object_get(st, "id"));
+        if (!active && same_key && json_is_integer(ended) && last_id != NULL && last_id[0] != '\0' &&
+            day - (int64_t)json_integer_value(ended) < d->rearm_days) {
+            json_object_set_new(st, "active", json_true()); /* it flapped: the same episode */
+            continue;
+        }
         const char *severity = d->severity;
         if (d->has_escalation &&
             revos_score_condition_holds(&d->escalate_when,
@@ -187,9 +225,10 @@ static void detect_derived(const revos_score_rules *rules, json_t *mem,
             severity = d->escalate_severity;
         char id[3 * REVOS_SCORE_ID_MAX];
         snprintf(id, sizeof id, "%s:%s:%s", account_id, d->name, today);
-        json_object_set_new(mem, d->name,
-                            json_pack("{s:b,s:s,s:s,s:s}", "active", 1, "key", in->episode, "id", id,
-                                      "severity", severity));
+        json_object_set_new(st, "active", json_true());
+        json_object_set_new(st, "key", json_string(in->episode));
+        json_object_set_new(st, "id", json_string(id));
+        json_object_set_new(st, "severity", json_string(severity));
         appendf(raised, raised_cap, "%s%s:%s", raised[0] ? "," : "", d->name, severity);
         appendf(ids, ids_cap, "%s%s", ids[0] ? "," : "", id);
     }
@@ -478,10 +517,11 @@ static void pass_seed(pass *p, int64_t day)
         if (keep > 0) {
             const json_t *e = json_array_get(log, keep - 1);
             json_object_set_new(p->mem, name,
-                                json_pack("{s:b,s:O,s:O,s:O}", "active",
+                                json_pack("{s:b,s:O,s:O,s:O,s:O?,s:O?}", "active",
                                           json_is_true(json_array_get(e, 1)), "key",
                                           json_array_get(e, 2), "id", json_array_get(e, 3),
-                                          "severity", json_array_get(e, 4)));
+                                          "severity", json_array_get(e, 4), "since",
+                                          json_array_get(e, 5), "ended", json_array_get(e, 6)));
         }
         while (json_array_size(log) > keep)
             json_array_remove(log, keep);
@@ -497,14 +537,15 @@ static void log_episodes(pass *p, int64_t day)
         const json_t *m = json_object_get(p->mem, name);
         if (m == NULL)
             continue;
-        json_t *entry = json_pack("[I,b,O,O,O]", (json_int_t)day,
+        json_t *entry = json_pack("[I,b,O,O,O,O?,O?]", (json_int_t)day,
                                   json_is_true(json_object_get(m, "active")),
                                   json_object_get(m, "key"), json_object_get(m, "id"),
-                                  json_object_get(m, "severity"));
+                                  json_object_get(m, "severity"), json_object_get(m, "since"),
+                                  json_object_get(m, "ended"));
         json_t *log = array_child(dlog, name);
         const json_t *last = json_array_get(log, json_array_size(log) - 1);
         int same = last != NULL;
-        for (size_t k = 1; same && k < 5; k++)
+        for (size_t k = 1; same && k < 7; k++)
             same = json_equal(json_array_get(last, k), json_array_get(entry, k));
         if (same)
             json_decref(entry);
@@ -663,7 +704,9 @@ static revos_score_limits limits_of(const revos_score_rules *rules)
                                 .lateness_days = rules->window.usage_lateness_days,
                                 .evidence_max = rules->evidence_max,
                                 .applied_max = rules->applied_max,
-                                .horizon_days = rules->horizon_days};
+                                .horizon_days = rules->horizon_days,
+                                .usage_span_days = rules->window.usage_span_days,
+                                .ticket_prior_days = rules->window.ticket_prior_days};
 }
 
 /* Folds the events of day starting at *next into disc; returns the last. */

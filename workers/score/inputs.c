@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "score/calendar.h"
@@ -11,14 +12,17 @@
 
 /* ==== Catalogue ==== */
 
-static const char *const usage_vars[] = {"usage_change_pct", "usage_change_abs", "usage_direction",
-                                         "usage_current", "usage_prior", "window_days", NULL};
+static const char *const usage_vars[] = {"usage_trend_pct", "usage_change_abs", "usage_direction",
+                                         "usage_current", "usage_baseline", "window_days",
+                                         "baseline_days", "usage_breaks", NULL};
 static const char *const ticket_vars[] = {"ticket_ratio", "tickets_current", "tickets_prior",
-                                          "window_days", NULL};
+                                          "window_days", "prior_days", NULL};
+static const char *const ticket_count_vars[] = {"ticket_count", "window_days", NULL};
 static const char *const nps_vars[] = {"nps_latest", "nps_previous", "nps_date", NULL};
 static const char *const nps_drop_vars[] = {"nps_drop", "nps_latest", "nps_previous", NULL};
 static const char *const champion_vars[] = {"champion_status", "champion_changed_on",
-                                            "champion_contact", "champion_window_days", NULL};
+                                            "champion_replaced_on", "champion_contact",
+                                            "champion_window_days", NULL};
 static const char *const renewal_vars[] = {"days_to_renewal", "renewal_date", "arr", NULL};
 
 static const struct {
@@ -26,8 +30,9 @@ static const struct {
     revos_score_input_type type;
     const char *const *vars;
 } catalogue[] = {
-    {"usage_change_pct", REVOS_INPUT_NUMBER, usage_vars},
+    {"usage_trend_pct", REVOS_INPUT_NUMBER, usage_vars},
     {"ticket_ratio", REVOS_INPUT_NUMBER, ticket_vars},
+    {"ticket_count", REVOS_INPUT_NUMBER, ticket_count_vars},
     {"nps_latest", REVOS_INPUT_NUMBER, nps_vars},
     {"nps_drop", REVOS_INPUT_NUMBER, nps_drop_vars},
     {"champion_status", REVOS_INPUT_CATEGORY, champion_vars},
@@ -130,51 +135,128 @@ static void add_id(json_t *to, const json_t *id)
         json_array_append(to, (json_t *)id);
 }
 
-static void usage_change(revos_score_inputs *inputs, const revos_score_view *view, int w,
-                         int lateness, int evidence_max)
+static int cmp_double(const void *a, const void *b)
 {
-    revos_score_input *in = add(inputs, "usage_change_pct");
-    const revos_score_series *usage = view->usage;
-    int64_t today = view->day;
-    set_var_int(in->vars, "window_days", w);
-    /* the usage stream's own "today" (see usage_lateness_days) */
-    int64_t last = revos_score_series_last_day(usage, today);
-    if (last < today - lateness)
-        last = today - lateness;
-    today = last;
-    revos_score_series_evidence(usage, today - 2 * w + 1, today, in->evidence, evidence_max);
-    if (usage->first_day == INT64_MAX || usage->first_day > today - 2 * w + 1)
-        return; /* not enough usage history */
-    double cur = revos_score_series_sum(usage, today - w + 1, today);
-    double prior = revos_score_series_sum(usage, today - 2 * w + 1, today - w);
-    double pct = prior > 0 ? (cur - prior) / prior * 100.0 : (cur > 0 ? 100.0 : 0.0);
-    in->present = 1;
-    in->number = pct;
-    set_var_1dp(in->vars, "usage_change_pct", pct);
-    set_var_1dp(in->vars, "usage_change_abs", fabs(pct));
-    set_var(in->vars, "usage_direction", pct < 0 ? "down" : pct > 0 ? "up" : "flat");
-    set_var_num(in->vars, "usage_current", cur);
-    set_var_num(in->vars, "usage_prior", prior);
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
 }
 
-static void ticket_ratio(revos_score_inputs *inputs, const revos_score_view *view, int w,
-                         int evidence_max)
+/* The median of v[0..n-1] (n > 0); sorts v. */
+static double median(double *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
+
+#define USAGE_MAX_DAYS \
+    (REVOS_SCORE_USAGE_MAX_CURRENT + REVOS_SCORE_USAGE_MAX_BLOCK * REVOS_SCORE_USAGE_MAX_BLOCKS)
+
+/* usage_trend_pct: see revos_score_window. Break days (the account's
+ * calendar) are skipped, as if the school year had no breaks. */
+static void usage_trend(revos_score_inputs *inputs, const revos_score_view *view,
+                        const revos_score_window *w)
+{
+    revos_score_input *in = add(inputs, "usage_trend_pct");
+    const revos_score_series *usage = view->usage;
+    const json_t *profile = json_object_get(view->disc, "profile");
+    const revos_score_calendar *cal =
+        revos_score_seasons_for(w->seasons, json_string_value(json_object_get(profile, "segment")));
+    set_var_int(in->vars, "window_days", w->usage_current_days);
+    set_var_int(in->vars, "baseline_days", w->usage_baseline_days);
+    set_var(in->vars, "usage_breaks", "");
+    /* the usage stream's own "today" (see usage_lateness_days) */
+    int64_t today = revos_score_series_last_day(usage, view->day);
+    if (today < view->day - w->usage_lateness_days)
+        today = view->day - w->usage_lateness_days;
+    if (usage->first_day == INT64_MAX || usage->first_day > today)
+        return; /* no usage yet */
+
+    double days[USAGE_MAX_DAYS];
+    size_t need = (size_t)w->usage_current_days +
+                  (size_t)w->usage_baseline_days * (size_t)w->usage_baseline_blocks;
+    size_t have = 0;
+    int64_t stop = today - w->usage_span_days;
+    if (stop < usage->first_day)
+        stop = usage->first_day;
+    int64_t current_from = today;
+    const char *skipped = NULL;
+    for (int64_t d = today; d >= stop && have < need; d--) {
+        const revos_score_break *b = revos_score_calendar_break(cal, d);
+        if (b != NULL) {
+            if (have < (size_t)w->usage_current_days && skipped == NULL && b->from != 0)
+                skipped = b->name;
+            continue;
+        }
+        days[have++] = revos_score_series_sum(usage, d, d);
+        if (have == (size_t)w->usage_current_days)
+            current_from = d;
+    }
+    if (skipped != NULL)
+        set_var(in->vars, "usage_breaks", skipped);
+    size_t cur_n = (size_t)w->usage_current_days;
+    if (have < cur_n + (size_t)w->usage_min_block_days)
+        return; /* not enough usage history */
+    revos_score_series_evidence(usage, current_from, today, in->evidence, w->evidence_max);
+    double current = median(days, cur_n);
+    double baseline = -1.0;
+    for (int k = 0; k < w->usage_baseline_blocks; k++) {
+        size_t lo = cur_n + (size_t)k * (size_t)w->usage_baseline_days;
+        size_t n = have > lo ? have - lo : 0;
+        if (n > (size_t)w->usage_baseline_days)
+            n = (size_t)w->usage_baseline_days;
+        if (n < (size_t)w->usage_min_block_days && k > 0)
+            break; /* a short older block would only add noise */
+        if (n == 0)
+            break;
+        double level = median(days + lo, n);
+        if (level > baseline)
+            baseline = level;
+    }
+    set_var_num(in->vars, "usage_current", current);
+    set_var_num(in->vars, "usage_baseline", baseline);
+    if (baseline < w->usage_min_level || baseline <= 0)
+        return; /* too little usage to read a trend */
+    double pct = (current - baseline) / baseline * 100.0;
+    in->present = 1;
+    in->number = pct;
+    set_var_1dp(in->vars, "usage_trend_pct", pct);
+    set_var_1dp(in->vars, "usage_change_abs", fabs(pct));
+    set_var(in->vars, "usage_direction", pct < 0 ? "down" : pct > 0 ? "up" : "flat");
+}
+
+/* ticket_ratio and ticket_count: see revos_score_window. */
+static void tickets(revos_score_inputs *inputs, const revos_score_view *view,
+                    const revos_score_window *w)
 {
     revos_score_input *in = add(inputs, "ticket_ratio");
-    const revos_score_series *tickets = view->tickets;
+    revos_score_input *count = add(inputs, "ticket_count");
+    const revos_score_series *t = view->tickets;
     int64_t today = view->day;
-    set_var_int(in->vars, "window_days", w);
-    revos_score_series_evidence(tickets, today - 2 * w + 1, today, in->evidence, evidence_max);
-    if (view->first_day > today - 2 * w + 1)
-        return; /* not enough history */
-    double cur = revos_score_series_sum(tickets, today - w + 1, today);
-    double prior = revos_score_series_sum(tickets, today - 2 * w + 1, today - w);
-    double ratio = (cur == 0 && prior == 0) ? 1.0 : cur / (prior > 1 ? prior : 1.0);
+    int wd = w->window_days;
+    set_var_int(in->vars, "window_days", wd);
+    revos_score_series_evidence(t, today - wd + 1, today, in->evidence, w->evidence_max);
+    double cur = revos_score_series_sum(t, today - wd + 1, today);
+    count->present = 1;
+    count->number = cur;
+    set_var_num(count->vars, "ticket_count", cur);
+    set_var_int(count->vars, "window_days", wd);
+    json_array_extend(count->evidence, in->evidence);
+    set_var_num(in->vars, "tickets_current", cur);
+    /* the prior window, from the ticket stream's own start */
+    int64_t prior_to = today - wd;
+    int64_t prior_from = prior_to - w->ticket_prior_days + 1;
+    if (t->first_day == INT64_MAX || t->first_day > prior_to - w->ticket_min_prior_days + 1)
+        return; /* not enough ticket history */
+    if (prior_from < t->first_day)
+        prior_from = t->first_day;
+    double prior = revos_score_series_sum(t, prior_from, prior_to);
+    double per_window = prior * (double)wd / (double)(prior_to - prior_from + 1);
+    double ratio = cur / (per_window > w->ticket_prior_floor ? per_window : w->ticket_prior_floor);
     in->present = 1;
     in->number = ratio;
     set_var_1dp(in->vars, "ticket_ratio", ratio);
-    set_var_num(in->vars, "tickets_current", cur);
-    set_var_num(in->vars, "tickets_prior", prior);
+    set_var_1dp(in->vars, "tickets_prior", per_window);
+    set_var_int(in->vars, "prior_days", prior_to - prior_from + 1);
 }
 
 static void nps(revos_score_inputs *inputs, const json_t *state)
@@ -211,28 +293,41 @@ static void nps(revos_score_inputs *inputs, const json_t *state)
     }
 }
 
-static void champion(revos_score_inputs *inputs, const json_t *state, int64_t today, int window)
+static void champion(revos_score_inputs *inputs, const json_t *state, int64_t today,
+                     const revos_score_window *w)
 {
     revos_score_input *in = add(inputs, "champion_status");
     const json_t *change = json_object_get(state, "champion");
-    set_var_int(in->vars, "champion_window_days", window);
+    int has_champion = revos_score_state_has_champion(state);
+    set_var_int(in->vars, "champion_window_days", w->champion_window_days);
     set_var(in->vars, "champion_changed_on", "");
     set_var(in->vars, "champion_contact", "");
+    set_var(in->vars, "champion_replaced_on", "");
     in->present = 1;
     if (change != NULL) {
         int64_t day = revos_score_state_int(change, "changed_day", 0);
         set_var_day(in->vars, "champion_changed_on", day);
         const char *contact = json_string_value(json_object_get(change, "contact"));
         set_var(in->vars, "champion_contact", contact ? contact : "");
-        if (today - day < window) {
-            in->category = "changed";
+        int64_t replaced = revos_score_state_int(change, "replaced_day", INT64_MAX);
+        if (replaced <= today) {
+            set_var_day(in->vars, "champion_replaced_on", replaced);
+            const char *by = json_string_value(json_object_get(change, "replaced_by"));
+            set_var(in->vars, "champion_contact", by ? by : "");
+        }
+        /* a recent change counts; one nobody replaced counts until someone is */
+        if (today - day < w->champion_window_days || (replaced > today && !has_champion)) {
+            if (replaced <= today)
+                in->category = "replaced";
+            else
+                in->category = today - day < w->champion_grace_days ? "pending" : "changed";
             /* each change starts a new episode */
             snprintf(in->episode, sizeof in->episode, "%s",
                      str_or_empty(json_object_get(change, "signal")));
         }
     }
     if (in->category == NULL)
-        in->category = revos_score_state_has_champion(state) ? "stable" : "none";
+        in->category = has_champion ? "stable" : "none";
     copy_ids(in->evidence, json_object_get(state, "champion_evidence"));
     set_var(in->vars, "champion_status", in->category);
 }
@@ -260,11 +355,10 @@ void revos_score_inputs_compute(revos_score_inputs *out, const revos_score_view 
                                 const revos_score_window *window)
 {
     memset(out, 0, sizeof *out);
-    usage_change(out, view, window->window_days, window->usage_lateness_days,
-                 window->evidence_max);
-    ticket_ratio(out, view, window->window_days, window->evidence_max);
+    usage_trend(out, view, window);
+    tickets(out, view, window);
     nps(out, view->disc);
-    champion(out, view->disc, view->day, window->champion_window_days);
+    champion(out, view->disc, view->day, window);
     renewal(out, view->disc, view->day);
 }
 

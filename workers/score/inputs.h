@@ -2,15 +2,23 @@
  * account's facts as of the end of one event-time day, "today".
  *
  * Catalogue (name: type -- template variables):
- *   usage_change_pct: number -- usage in the current window (today-W+1..today)
- *       vs the prior window (today-2W+1..today-W), percent; missing until the
- *       account's first usage day <= today-2W+1.
- *   ticket_ratio: number -- tickets opened in the current window / max(prior,1),
- *       1 when both are 0; missing until the first-seen day <= today-2W+1.
+ *   usage_trend_pct: number -- the typical in-session usage day (median) of
+ *       the current window against the best block of the baseline before
+ *       it, percent (see revos_score_window); days of the account's breaks
+ *       (seasons.h) are skipped; missing until the current window and one
+ *       short block of in-session history exist, or while the baseline is
+ *       below the minimum level.
+ *   ticket_ratio: number -- tickets opened in the last W days against the
+ *       prior rate (see revos_score_window); missing until the ticket
+ *       stream itself is old enough.
+ *   ticket_count: number -- tickets opened in the last W days.
  *   nps_latest: number -- the newest NPS score; missing before any response.
  *   nps_drop: number -- previous minus latest NPS; missing before two responses.
- *   champion_status: category -- "changed" (a champion changed within the
- *       champion window), "stable" (a champion is known, none changed), "none".
+ *   champion_status: category -- for a champion who left the role or
+ *       changed title within the champion window (or left it at any time,
+ *       while nobody holds it): "pending" within the grace days, "changed"
+ *       after them, "replaced" once another champion was named; otherwise
+ *       "stable" (a champion is known) or "none".
  *   days_to_renewal: number -- renewal_date - today; missing with no open renewal.
  * The computed scores (account_health, ...) become inputs too, as the engine
  * computes them in config order.
@@ -25,6 +33,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "score/seasons.h"
 #include "score/signal.h"
 #include "score/state.h"
 
@@ -44,6 +53,9 @@ typedef struct revos_score_input {
 } revos_score_input;
 
 #define REVOS_SCORE_MAX_INPUTS 16
+#define REVOS_SCORE_USAGE_MAX_CURRENT 120
+#define REVOS_SCORE_USAGE_MAX_BLOCK 180
+#define REVOS_SCORE_USAGE_MAX_BLOCKS 4
 
 typedef struct revos_score_inputs {
     size_t n;
@@ -53,6 +65,7 @@ typedef struct revos_score_inputs {
 typedef struct revos_score_window {
     int window_days;            /* W */
     int champion_window_days;
+    int champion_grace_days;    /* a change nobody replaced within this reads "changed" */
     /* How far the usage stream may lag the account's newest signal before
      * its silence counts as zero usage: the usage windows end at the usage
      * stream's own newest day, or at today minus this, whichever is later.
@@ -60,6 +73,27 @@ typedef struct revos_score_window {
      * make today's not-yet-arrived usage look like a drop. */
     int usage_lateness_days;
     int evidence_max;           /* evidence ids an input lists */
+    /* usage_trend_pct ("usage" in the config): the typical in-session day
+     * (median) of the last usage_current_days in-session days against the
+     * best of up to usage_baseline_blocks blocks of usage_baseline_days
+     * in-session days before them; a block of fewer than
+     * usage_min_block_days counts only as the first; a baseline below
+     * usage_min_level reads as "too little usage for a trend". The walk
+     * back covers at most usage_span_days calendar days. */
+    int usage_current_days;
+    int usage_baseline_days;
+    int usage_baseline_blocks;
+    int usage_min_block_days;
+    double usage_min_level;
+    int usage_span_days;
+    /* ticket_ratio ("tickets"): tickets of the last W days against the rate
+     * of the ticket_prior_days before them (from the ticket stream's own
+     * first ticket on, at least ticket_min_prior_days of it), scaled to W
+     * days and floored at ticket_prior_floor tickets. */
+    int ticket_prior_days;
+    int ticket_min_prior_days;
+    double ticket_prior_floor;
+    const revos_score_seasons *seasons;  /* borrowed from the rules; may be NULL */
 } revos_score_window;
 
 /* Whether name is a catalogue input; if so its type and the NULL-terminated

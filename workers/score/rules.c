@@ -292,9 +292,73 @@ static revos_status load_derived(revos_score_rules *rules, size_t index, const j
             return revos_reject(err, "config", "scoring: %s.severity must be info, warning or critical", epath);
         d->has_escalation = 1;
     }
+    const json_t *and_list = json_object_get(obj, "and");
+    if (and_list != NULL && (!json_is_array(and_list) || json_array_size(and_list) > REVOS_SCORE_MAX_AND))
+        return revos_reject(err, "config", "scoring: %s.and must be an array of at most %d conditions",
+                            path, REVOS_SCORE_MAX_AND);
+    for (size_t i = 0; i < json_array_size(and_list); i++) {
+        char apath[96];
+        snprintf(apath, sizeof apath, "%s.and[%zu]", path, i);
+        if ((st = load_condition(rules, json_array_get(and_list, i), apath, &d->and_when[i], err)) != REVOS_OK)
+            return st;
+        d->n_and = i + 1;
+    }
+    if ((st = opt_int(obj, "hold_days", 1, 366, 1, &d->hold_days, err)) != REVOS_OK ||
+        (st = opt_int(obj, "rearm_days", 0, 3660, 0, &d->rearm_days, err)) != REVOS_OK)
+        return st;
     for (size_t i = 0; i < index; i++)
         if (strcmp(rules->derived[i].name, d->name) == 0)
             return revos_reject(err, "config", "scoring: %s: name \"%.40s\" is defined twice", path, d->name);
+    return REVOS_OK;
+}
+
+static revos_status opt_number(const json_t *obj, const char *key, double lo, double hi,
+                               double fallback, double *out, revos_err *err)
+{
+    json_t *v = json_object_get(obj, key);
+    if (v == NULL) {
+        *out = fallback;
+        return REVOS_OK;
+    }
+    if (!json_is_number(v) || json_number_value(v) < lo || json_number_value(v) > hi)
+        return revos_reject(err, "config", "scoring: %s must be a number in %g-%g", key, lo, hi);
+    *out = json_number_value(v);
+    return REVOS_OK;
+}
+
+/* "usage": how usage_trend_pct reads the usage stream (inputs.h). */
+static revos_status load_usage(revos_score_rules *rules, const json_t *usage, revos_err *err)
+{
+    revos_score_window *w = &rules->window;
+    if (usage != NULL && !json_is_object(usage))
+        return revos_reject(err, "config", "scoring: usage must be an object");
+    revos_status st;
+    if ((st = opt_int(usage, "current_days", 7, REVOS_SCORE_USAGE_MAX_CURRENT, 30, &w->usage_current_days, err)) != REVOS_OK ||
+        (st = opt_int(usage, "baseline_days", 7, REVOS_SCORE_USAGE_MAX_BLOCK, 90, &w->usage_baseline_days, err)) != REVOS_OK ||
+        (st = opt_int(usage, "baseline_blocks", 1, REVOS_SCORE_USAGE_MAX_BLOCKS, 3, &w->usage_baseline_blocks, err)) != REVOS_OK ||
+        (st = opt_int(usage, "min_block_days", 1, REVOS_SCORE_USAGE_MAX_BLOCK, 20, &w->usage_min_block_days, err)) != REVOS_OK ||
+        (st = opt_number(usage, "min_level", 0, 1e12, 1, &w->usage_min_level, err)) != REVOS_OK ||
+        (st = opt_int(usage, "break_allowance_days", 0, 366, 150, &w->usage_span_days, err)) != REVOS_OK)
+        return st;
+    if (w->usage_min_block_days > w->usage_baseline_days)
+        return revos_reject(err, "config", "scoring: usage.min_block_days must not exceed usage.baseline_days");
+    w->usage_span_days += w->usage_current_days + w->usage_baseline_days * w->usage_baseline_blocks;
+    return REVOS_OK;
+}
+
+/* "tickets": the prior window of ticket_ratio (inputs.h). */
+static revos_status load_tickets(revos_score_rules *rules, const json_t *tickets, revos_err *err)
+{
+    revos_score_window *w = &rules->window;
+    if (tickets != NULL && !json_is_object(tickets))
+        return revos_reject(err, "config", "scoring: tickets must be an object");
+    revos_status st;
+    if ((st = opt_int(tickets, "prior_days", 1, 366, 90, &w->ticket_prior_days, err)) != REVOS_OK ||
+        (st = opt_int(tickets, "min_prior_days", 1, 366, 30, &w->ticket_min_prior_days, err)) != REVOS_OK ||
+        (st = opt_number(tickets, "prior_floor", 0.1, 1e6, 1, &w->ticket_prior_floor, err)) != REVOS_OK)
+        return st;
+    if (w->ticket_min_prior_days > w->ticket_prior_days)
+        return revos_reject(err, "config", "scoring: tickets.min_prior_days must not exceed tickets.prior_days");
     return REVOS_OK;
 }
 
@@ -305,12 +369,18 @@ static revos_status load(revos_score_rules *rules, const json_t *scoring, revos_
         return revos_reject(err, "config", "scoring: the section must be an object");
     if ((st = opt_int(scoring, "window_days", 1, 366, 30, &rules->window.window_days, err)) != REVOS_OK ||
         (st = opt_int(scoring, "champion_window_days", 1, 3660, 90, &rules->window.champion_window_days, err)) != REVOS_OK ||
+        (st = opt_int(scoring, "champion_grace_days", 0, 366, 14, &rules->window.champion_grace_days, err)) != REVOS_OK ||
         (st = opt_int(scoring, "usage_lateness_days", 0, 366, 14, &rules->window.usage_lateness_days, err)) != REVOS_OK ||
         (st = opt_int(scoring, "evidence_max", 1, 100, 10, &rules->evidence_max, err)) != REVOS_OK ||
         (st = opt_int(scoring, "applied_ids_max", 1, 4096, 64, &rules->applied_max, err)) != REVOS_OK ||
         (st = opt_int(scoring, "lateness_horizon_days", 1, 3660, 400, &rules->horizon_days, err)) != REVOS_OK)
         return st;
     rules->window.evidence_max = rules->evidence_max;
+    if ((st = load_usage(rules, json_object_get(scoring, "usage"), err)) != REVOS_OK ||
+        (st = load_tickets(rules, json_object_get(scoring, "tickets"), err)) != REVOS_OK ||
+        (st = revos_score_seasons_load(json_object_get(scoring, "seasons"), &rules->seasons, err)) != REVOS_OK)
+        return st;
+    rules->window.seasons = &rules->seasons;
     const json_t *min_change = json_object_get(scoring, "emit_min_change");
     if (min_change != NULL && (!json_is_number(min_change) || json_number_value(min_change) < 0))
         return revos_reject(err, "config", "scoring: emit_min_change must be a number >= 0");

@@ -8,7 +8,12 @@
  * is its "template" ("templates" per category, "missing" when the input is
  * missing) with {variable} replaced by the input's template variables.
  * Tiers are lower bounds, in order ([{"tier":"low","min":0},...]); tuned
- * thresholds override them. Derived signals are conditions on inputs.
+ * thresholds override them. Derived signals are conditions on inputs: the
+ * main one (input, op, threshold or equals), optional further ones that
+ * must hold too ("and": [...]), how many days in a row they must hold
+ * before the signal is raised ("hold_days", default 1) and how long after
+ * an episode ended the same episode resumes without a new raise
+ * ("rearm_days", default 0: a new episode at once).
  *
  * A compiled revos_score_rules is immutable: share it read-only. */
 #ifndef REVOS_SCORE_RULES_H
@@ -19,6 +24,7 @@
 
 #include "core/status.h"
 #include "score/inputs.h"
+#include "score/seasons.h"
 
 #define REVOS_SCORE_MAX_KINDS 8
 #define REVOS_SCORE_MAX_RULES 16
@@ -64,10 +70,16 @@ typedef struct revos_score_condition {
     const char *equals;    /* categorical inputs */
 } revos_score_condition;
 
+#define REVOS_SCORE_MAX_AND 4
+
 typedef struct revos_score_derived {
     const char *name;      /* e.g. "usage_down" */
     const char *severity;  /* info, warning, critical */
     revos_score_condition when;
+    size_t n_and;          /* further conditions that must hold to raise ("and") */
+    revos_score_condition and_when[REVOS_SCORE_MAX_AND];
+    int hold_days;         /* the conditions hold this many days in a row before it is raised */
+    int rearm_days;        /* an episode that ended less than this many days ago resumes, silently */
     int has_clear;         /* an episode ends only once the input is past clear_threshold */
     double clear_threshold;
     int has_escalation;    /* severity becomes escalate_severity when escalate_when holds */
@@ -87,6 +99,7 @@ typedef struct revos_score_rules {
     revos_score_def scores[REVOS_SCORE_MAX_KINDS];
     size_t n_derived;
     revos_score_derived derived[REVOS_SCORE_MAX_DERIVED];
+    revos_score_seasons seasons;  /* the institutional calendars (seasons.h) */
 } revos_score_rules;
 
 /* Checks and compiles a scoring config. Errors: REVOS_ERR_INPUT, the

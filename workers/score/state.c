@@ -63,7 +63,12 @@ void revos_score_state_push_evidence(json_t *list, const char *id, int max)
 
 int revos_score_lookback_days(const revos_score_limits *limits)
 {
-    return 2 * limits->window_days + limits->lateness_days + 5;
+    int span = 2 * limits->window_days;
+    if (limits->window_days + limits->ticket_prior_days > span)
+        span = limits->window_days + limits->ticket_prior_days;
+    if (limits->usage_span_days > span)
+        span = limits->usage_span_days;
+    return span + limits->lateness_days + 5;
 }
 
 /* ==== Lifecycle ==== */
@@ -327,11 +332,19 @@ static void fold_contact_role(json_t *state, const revos_score_signal *sig,
         if (json_object_size(roles) < REVOS_SCORE_MAX_ROLES || json_object_get(roles, role_key) != NULL)
             set_str(roles, role_key, cls);
     }
-    if (was_champion && !is_champion)
+    if (was_champion && !is_champion) {
         champion_changed(state, sig, contact_id, evidence_max);
-    else if (is_champion && !was_champion)
+    } else if (is_champion && !was_champion) {
+        /* a champion named after a change replaces the one who left */
+        json_t *change = json_object_get(state, "champion");
+        if (change != NULL && json_object_get(change, "replaced_day") == NULL &&
+            revos_score_state_int(change, "changed_day", 0) <= sig->day) {
+            json_object_set_new(change, "replaced_day", json_integer((json_int_t)sig->day));
+            json_object_set_new(change, "replaced_by", json_string(contact_id));
+        }
         revos_score_state_push_evidence(child_array(state, "champion_evidence"), sig->signal_id,
                                         evidence_max);
+    }
     cap_contacts(json_object_get(state, "contacts"));
 }
 

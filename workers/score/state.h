@@ -28,7 +28,7 @@
  *       day from "from" to newest_day,
  *   "pub": {kind: {day: [revision, tenths, tier, previous tier, derived,
  *       publishable]}}: what was last emitted for each published cell,
- *   "dlog": {derived name: [[day, active, key, id, severity]...]}: the
+ *   "dlog": {derived name: [[day, active, key, id, severity, since, ended]...]}: the
  *       derived-signal episodes as they changed, by day.
  *
  * A "disc" is the old per-account layout of discrete facts:
@@ -37,7 +37,8 @@
  *   "renewal": {opp, signal} the open renewal that sets renewal_date,
  *   "contacts": {contact_id: {title, roles: {role_key: role_class}, day}} (<= 64),
  *   "role_contacts": {role_key: contact_id},
- *   "champion": {changed_day, signal, contact} the latest champion change,
+ *   "champion": {changed_day, signal, contact, replaced_day?, replaced_by?}
+ *       the latest champion change, and who took the role after it,
  *   "champion_evidence": [signal ids] newest first,
  *   "nps": {latest, latest_id, latest_ms, latest_day, previous, previous_id, previous_ms}.
  *
@@ -65,6 +66,8 @@ typedef struct revos_score_limits {
     int evidence_max;  /* evidence ids kept per input */
     int applied_max;   /* bucketed signal ids kept for de-duplication */
     int horizon_days;  /* lateness horizon: older events are too late */
+    int usage_span_days;   /* calendar days the usage trend may read back */
+    int ticket_prior_days; /* the ticket ratio's prior window */
 } revos_score_limits;
 
 /* Days of bucket history an evaluation may read before the day it scores. */
