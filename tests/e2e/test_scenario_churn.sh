@@ -44,6 +44,7 @@ account=acct-$sf
 python3 "$here/scenario.py" --out "$work/events" --tag riv --sf-account "$sf" \
     --name "Riverside Community College" --domain riverside.edu --arr 95000 \
     --usage-per-day 20 --decline-pct 50 --nps-before 9 --nps-after 2 --nps-vendor wootric \
+    --champion-day 70 \
     --close lost >/dev/null
 for phase in phase1 phase2 phase3; do e2e_produce_phase "$work/events" "$phase"; done
 
@@ -60,7 +61,9 @@ first_page() { e2e_sql "SELECT page_id FROM route_pages WHERE play_id='$play' AN
 e2e_wait 60 "play paged" 'test -n "$(first_page)"'
 "$ctl" ack "$(first_page)" --actor csm-lead@riverside >/dev/null
 e2e_wait 30 "acknowledgement recorded" 'test "$(e2e_sql "SELECT count(*) FROM page_acks")" -ge 1'
-# An unacknowledged notice escalates after its 30 s SLA; the acknowledged play must not.
+# An unacknowledged notice (the champion left on day 70, nobody replaced
+# them: champion departed, to the AE) escalates after its 30 s SLA; the
+# acknowledged play must not.
 e2e_wait 90 "an unacknowledged notice escalated" \
     'test "$(e2e_sql "SELECT count(*) FROM route_pages WHERE level >= 1 AND play_id <> '"'"'$play'"'"'")" -ge 1'
 e2e_check "the acknowledged play did not escalate" \

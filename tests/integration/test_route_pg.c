@@ -382,20 +382,23 @@ START_TEST(walkthrough_pages_the_csm_lead_and_ae_and_the_notices_owners)
                      "ae@0/pending/14400,csm_lead@0/pending/14400");
     ck_assert_str_eq(scalar("SELECT string_agg(trigger||':'||owner_role||'/'||sla_seconds, ',' ORDER BY trigger)"
                             " FROM route_pages WHERE play_id LIKE 'notice:%'"),
-                     "adoption_decay:csm/172800,champion_departed:ae/86400");
-    ck_assert_str_eq(scalar("SELECT count(*) FROM route_play_events WHERE NOT attached"), "3");
+                     "champion_departed:ae/86400");
+    ck_assert_str_eq(scalar("SELECT count(*) FROM route_play_events WHERE NOT attached"), "2");
+    /* the critical play absorbs the same update's adoption decay (routing.inhibit) */
+    ck_assert_str_eq(scalar(sqlf("SELECT string_agg(trigger, ',') FROM route_play_events"
+                                 " WHERE attached AND play_id = '%s'", play_id())),
+                     "adoption_decay");
 }
 END_TEST
 
 START_TEST(walkthrough_emits_play_assigned_then_one_page_action_per_owner)
 {
     process(walkthrough());
-    ck_assert_uint_eq(json_array_size(emitted), 5);
+    ck_assert_uint_eq(json_array_size(emitted), 4);
     ck_assert_str_eq(kind_of(0), "play_assigned");
     ck_assert_str_eq(kind_of(1), "page");
     ck_assert_str_eq(kind_of(2), "page");
     ck_assert_str_eq(kind_of(3), "page");
-    ck_assert_str_eq(kind_of(4), "page");
     const json_t *first = json_array_get(emitted, 0);
     ck_assert_str_eq(json_string_value(json_object_get(first, "topic")), "actions");
     ck_assert_str_eq(json_string_value(json_object_get(first, "key")), "acct-001");
@@ -407,7 +410,6 @@ START_TEST(walkthrough_emits_play_assigned_then_one_page_action_per_owner)
     ck_assert_str_eq(json_string_value(json_object_get(action(1), "action_id")), want);
     ck_assert_str_eq(json_string_value(json_object_get(action(3), "play")), "none");
     ck_assert_str_eq(json_string_value(json_object_get(action(3), "route")), "champion_departed/critical");
-    ck_assert_str_eq(json_string_value(json_object_get(action(4), "route")), "adoption_decay/warning");
     ck_assert_uint_eq(json_array_size(rejected), 0);
 }
 END_TEST
@@ -420,7 +422,7 @@ START_TEST(redelivered_update_changes_nothing_and_emits_nothing)
     ck_assert_uint_eq(json_array_size(emitted), first);
     ck_assert_str_eq(scalar("SELECT count(*) FROM route_plays"), "1");
     ck_assert_str_eq(scalar("SELECT count(*) FROM route_tasks"), "3");
-    ck_assert_str_eq(scalar("SELECT count(*) FROM route_pages"), "4");
+    ck_assert_str_eq(scalar("SELECT count(*) FROM route_pages"), "3");
     ck_assert_str_eq(scalar("SELECT count(*) FROM route_play_events"), "3");
 }
 END_TEST
@@ -433,9 +435,10 @@ START_TEST(trigger_for_an_open_play_is_attached_not_reopened)
     process(update_at("acct-001:renewal_risk:sig-10", "critical", "high", NULL, 1788080400000LL, 0));
     ck_assert_uint_eq(json_array_size(emitted), 0);
     ck_assert_str_eq(scalar("SELECT count(*) FROM route_plays"), "1");
-    ck_assert_str_eq(scalar("SELECT count(*) FROM route_pages"), "4");
+    ck_assert_str_eq(scalar("SELECT count(*) FROM route_pages"), "3");
     ck_assert_str_eq(scalar(sqlf("SELECT string_agg(score_id||'/'||attached, ',' ORDER BY score_id)"
-                                 " FROM route_play_events WHERE play_id = '%s'", play_id())),
+                                 " FROM route_play_events WHERE play_id = '%s' AND trigger = 'renewal_risk'",
+                                 play_id())),
                      "acct-001:renewal_risk:sig-10/true,acct-001:renewal_risk:sig-9/false");
 }
 END_TEST
@@ -545,7 +548,7 @@ START_TEST(tick_sends_each_due_page_once_to_the_default_webhook)
 {
     process(walkthrough());
     tick(t0);
-    ck_assert_uint_eq(json_array_size(posted), 4);
+    ck_assert_uint_eq(json_array_size(posted), 3);
     const json_t *p = json_array_get(posted, 0);
     ck_assert_str_eq(json_string_value(json_object_get(p, "url")), "http://pages.test/hook");
     ck_assert_str_eq(json_string_value(json_object_get(p, "secret")), "s3cret");
@@ -553,9 +556,9 @@ START_TEST(tick_sends_each_due_page_once_to_the_default_webhook)
     ck_assert_str_eq(scalar("SELECT string_agg(DISTINCT status||'/'||attempts, ',') FROM route_pages"), "sent/1");
     tick(t0 + 1000);
     tick(t0 + 2000);
-    ck_assert_uint_eq(json_array_size(posted), 4);
-    ck_assert_int_eq(json_integer_value(json_object_get(counters, "revos_pages_sent_total")), 4);
-    ck_assert_int_eq(json_integer_value(json_object_get(counters, "revos_pages_sent_by_channel_total{channel=json}")), 4);
+    ck_assert_uint_eq(json_array_size(posted), 3);
+    ck_assert_int_eq(json_integer_value(json_object_get(counters, "revos_pages_sent_total")), 3);
+    ck_assert_int_eq(json_integer_value(json_object_get(counters, "revos_pages_sent_by_channel_total{channel=json}")), 3);
     /* and each page body names the source event its condition came from */
     ck_assert(json_string_length(json_object_get(json_object_get(p, "page"), "trace")) > 0);
 }
@@ -687,15 +690,15 @@ END_TEST
 
 START_TEST(slow_destination_spreads_pages_over_ticks_within_the_budget)
 {
-    process(walkthrough()); /* four pages */
+    process(walkthrough()); /* three pages */
     post_sleep_ms = 300;
     post_budget_ms = 500;
     tick(t0);
     ck_assert_uint_eq(json_array_size(posted), 2); /* started at 0 and 300 ms */
     ck_assert_str_eq(scalar("SELECT string_agg(status||'/'||attempts, ',' ORDER BY status)"
-                            " FROM route_pages"), "pending/0,pending/0,sent/1,sent/1");
+                            " FROM route_pages"), "pending/0,sent/1,sent/1");
     tick(t0 + 1000);
-    ck_assert_uint_eq(json_array_size(posted), 4);
+    ck_assert_uint_eq(json_array_size(posted), 3);
     ck_assert_str_eq(scalar("SELECT string_agg(DISTINCT status, ',') FROM route_pages"), "sent");
 }
 END_TEST

@@ -88,7 +88,7 @@ END_TEST
 
 START_TEST(matrix_lookup_has_no_entry_below_the_lowest_severity)
 {
-    ck_assert_ptr_null(revos_route_matrix_lookup(routing(), "renewal_risk", "high"));
+    ck_assert_ptr_null(revos_route_matrix_lookup(routing(), "renewal_risk", "medium"));
     ck_assert_ptr_null(revos_route_matrix_lookup(routing(), "renewal_risk", "low"));
     ck_assert_ptr_null(revos_route_matrix_lookup(routing(), "champion_departed", "warning"));
 }
@@ -168,11 +168,17 @@ END_TEST
 START_TEST(tier_change_to_a_tier_without_entry_is_not_a_trigger)
 {
     json_t *u = walkthrough_update();
-    json_object_set_new(u, "tier", json_string("high"));
-    json_object_set_new(u, "previous_tier", json_string("medium"));
+    json_object_set_new(u, "tier", json_string("medium"));
+    json_object_set_new(u, "previous_tier", json_string("low"));
     json_object_del(json_object_get(u, "context"), "derived");
     revos_route_trigger t[8];
     ck_assert_uint_eq(revos_route_triggers(u, routing(), t, 8), 0);
+    /* high is routed (CSM, 48 h) */
+    json_object_set_new(u, "tier", json_string("high"));
+    json_object_set_new(u, "previous_tier", json_string("medium"));
+    ck_assert_uint_eq(revos_route_triggers(u, routing(), t, 8), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(t[0].entry, "sla")), "48h");
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(t[0].entry, "owners"), 0)), "csm");
     json_decref(u);
 }
 END_TEST

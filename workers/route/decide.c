@@ -741,10 +741,40 @@ static revos_status check_directory(const json_t *routing, revos_err *err)
     return REVOS_OK;
 }
 
+/* routing.inhibit: [{while: {trigger, severity}, absorbs: [trigger...]}]. */
+static revos_status check_inhibit(const json_t *routing, revos_err *err)
+{
+    const json_t *rules = json_object_get(routing, "inhibit");
+    if (rules == NULL)
+        return REVOS_OK;
+    if (!json_is_array(rules))
+        return revos_reject(err, "config", "routing.inhibit must be an array");
+    size_t i;
+    const json_t *rule;
+    json_array_foreach(rules, i, rule) {
+        const json_t *when = json_object_get(rule, "while");
+        const json_t *absorbs = json_object_get(rule, "absorbs");
+        if (text_field(when, "trigger") == NULL ||
+            revos_route_severity_rank(text_field(when, "severity")) < 0 || !json_is_array(absorbs))
+            return revos_reject(err, "config",
+                                "routing.inhibit[%zu]: needs while {trigger, severity} and an "
+                                "absorbs array of triggers", i);
+        size_t k;
+        const json_t *t;
+        json_array_foreach(absorbs, k, t) {
+            if (!json_is_string(t))
+                return revos_reject(err, "config", "routing.inhibit[%zu].absorbs[%zu] must be a trigger name", i, k);
+        }
+    }
+    return REVOS_OK;
+}
+
 revos_status revos_route_config_check(const json_t *config, revos_err *err)
 {
     const json_t *routing = routing_of(config);
     revos_status dst = check_directory(routing, err);
+    if (dst == REVOS_OK)
+        dst = check_inhibit(routing, err);
     if (dst != REVOS_OK)
         return dst;
     const json_t *library = play_library(config);

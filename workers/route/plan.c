@@ -55,6 +55,40 @@ static revos_route_planned *open_like(revos_route_plan_result *plan, const revos
     return NULL;
 }
 
+/* The open decision that inhibits d (routing.inhibit: while a decision of
+ * the "while" trigger at that severity or above is open, the absorbed
+ * triggers attach to it as evidence instead of paging), or NULL. Only
+ * notices are absorbed: a play is always its own decision. */
+static revos_route_planned *inhibitor(revos_route_plan_result *plan, const json_t *routing,
+                                      const revos_route_decision *d)
+{
+    if (d->play != NULL)
+        return NULL;
+    size_t i;
+    const json_t *rule;
+    json_array_foreach(json_object_get(routing, "inhibit"), i, rule) {
+        const json_t *when = json_object_get(rule, "while");
+        const char *trigger = str_of(when, "trigger");
+        int rank = revos_route_severity_rank(str_of(when, "severity"));
+        int absorbed = 0;
+        size_t k;
+        const json_t *t;
+        json_array_foreach(json_object_get(rule, "absorbs"), k, t) {
+            const char *name = json_string_value(t);
+            absorbed |= name != NULL && strcmp(name, d->trigger.name) == 0;
+        }
+        if (!absorbed || rank < 0)
+            continue;
+        for (size_t p = plan->n; p-- > 0;) {
+            revos_route_planned *o = &plan->items[p];
+            if (!o->closed && strcmp(o->decision.trigger.name, trigger) == 0 &&
+                revos_route_severity_rank(o->decision.trigger.severity) >= rank)
+                return o;
+        }
+    }
+    return NULL;
+}
+
 static void end_one(revos_route_planned *p, const json_t *end, const char *result)
 {
     p->closed = 1;
@@ -95,7 +129,9 @@ static revos_status apply_cell(revos_route_plan_result *plan, size_t *cap, const
             revos_route_decision_free(&d);
             return st;
         }
-        revos_route_planned *open = open_like(plan, &d);
+        revos_route_planned *open = inhibitor(plan, routing, &d);
+        if (open == NULL)
+            open = open_like(plan, &d);
         if (open != NULL) {
             /* the same cell again (two triggers of one play) is recorded once */
             int dup = strcmp(open->decision.decision_id, d.decision_id) == 0;

@@ -9,6 +9,11 @@
  *  - a trigger with a matrix entry opens a decision, unless one for the
  *    same (account, play) -- or (account, trigger) for a notice -- is open
  *    at that time, in which case it is attached to it;
+ *  - a notice whose trigger an inhibition rule absorbs (routing.inhibit:
+ *    [{while: {trigger, severity}, absorbs: [trigger...]}], as
+ *    Alertmanager's inhibit rules) attaches, as evidence, to an open
+ *    decision of the rule's trigger at that severity or above instead of
+ *    paging on its own;
  *  - an end closes what is open at its time.
  * Decision ids come from the opening cell (decide.h), so the same cells and
  * outcomes give the same plan in any arrival order.
