@@ -130,6 +130,7 @@ static void setup(void)
     run_file("workers/outcome/schema.sql");
     run_file("workers/route/schema_eventtime.sql");
     run_file("workers/outcome/schema_band_days.sql");
+    run_file("workers/score/schema_tiers.sql");
     char path[1024];
     snprintf(path, sizeof path, "%s/outcomes.json", REVOS_CONFIG_DIR);
     json_t *outcomes = json_load_file(path, 0, NULL);
@@ -468,13 +469,47 @@ START_TEST(crm_renewal_tunes_each_band_it_touched)
 }
 END_TEST
 
-START_TEST(crm_renewal_without_open_plays_is_recorded_only)
+START_TEST(crm_renewal_without_open_plays_counts_in_the_accounts_band)
 {
+    /* never tiered: the first band (low), which confirms and tunes nothing */
     apply(outcome("crm-1", "crm_renewal", "renewed", "acct-999"));
-    ck_assert_str_eq(scalar("SELECT kind||'/'||result||'/'||account_id FROM outcome_records"),
-                     "crm_renewal/renewed/acct-999");
+    ck_assert_str_eq(scalar("SELECT kind||'/'||result||'/'||account_id||'/'||band FROM outcome_records"),
+                     "crm_renewal/renewed/acct-999/low");
+    ck_assert_str_eq(scalar("SELECT tier||':'||saves||'/'||losses FROM outcome_band_stats"), "low:1/0");
     ck_assert_uint_eq(json_array_size(emitted), 0);
     ck_assert_uint_eq(json_array_size(rejected), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(counters, "revos_outcomes_without_play_total")), 1);
+}
+END_TEST
+
+/* The band of a renewal without a play is the account's tier at the end
+ * of the outcome's day, as revos-score published it. */
+START_TEST(a_loss_without_a_play_counts_in_its_band_and_as_a_miss_above)
+{
+    /* 2026-08-29 is day 20694: high from day 20680, medium again later */
+    exec_ok("INSERT INTO score_tiers (account_id, kind, day, tier) VALUES"
+            " ('acct-777', 'renewal_risk', 20600, 'medium'),"
+            " ('acct-777', 'renewal_risk', 20680, 'high'),"
+            " ('acct-777', 'renewal_risk', 20700, 'medium'),"
+            " ('acct-777', 'account_health', 20690, 'low')");
+    apply(outcome("crm-1", "crm_renewal", "churned", "acct-777"));
+    ck_assert_str_eq(scalar("SELECT band FROM outcome_records"), "high");
+    ck_assert_str_eq(scalar("SELECT string_agg(tier||':'||saves||'/'||losses, ',' ORDER BY tier)"
+                            " FROM outcome_band_stats"), "critical:0/1,high:0/1");
+    /* high: 60 + 10 x (1/3 - 0.5) = 58.3 -> 58.5; critical (the miss) 73.5 */
+    ck_assert_uint_eq(json_array_size(emitted), 2);
+    ck_assert_str_eq(json_string_value(json_object_get(change(0), "change_id")), "renewal_risk:high:2026-08-29");
+    ck_assert_double_eq(json_real_value(json_object_get(change(0), "new_threshold")), 58.5);
+    ck_assert_str_eq(json_string_value(json_object_get(change(1), "change_id")),
+                     "renewal_risk:critical:2026-08-29");
+    ck_assert_double_eq(json_real_value(json_object_get(change(1), "new_threshold")), 73.5);
+    /* a renewal of a flagged account without a play raises its band again:
+     * high 1 save 1 loss -> r = 0.5 -> back to the base 60 */
+    exec_ok("INSERT INTO score_tiers (account_id, kind, day, tier) VALUES"
+            " ('acct-778', 'renewal_risk', 20690, 'high')");
+    apply(outcome("crm-2", "crm_renewal", "renewed", "acct-778"));
+    ck_assert_uint_eq(json_array_size(emitted), 3);
+    ck_assert_double_eq(json_real_value(json_object_get(change(2), "new_threshold")), 60.0);
 }
 END_TEST
 
@@ -569,7 +604,8 @@ static Suite *suite(void)
     tcase_set_timeout(c, 60);
     tcase_add_test(c, crm_renewal_closes_every_open_play_of_the_account);
     tcase_add_test(c, crm_renewal_tunes_each_band_it_touched);
-    tcase_add_test(c, crm_renewal_without_open_plays_is_recorded_only);
+    tcase_add_test(c, crm_renewal_without_open_plays_counts_in_the_accounts_band);
+    tcase_add_test(c, a_loss_without_a_play_counts_in_its_band_and_as_a_miss_above);
     suite_add_tcase(s, c);
     TCase *a = tcase_create("acks_tasks");
     tcase_add_checked_fixture(a, setup, teardown);

@@ -24,6 +24,7 @@
 #define SCHEMA_EVENT_TIME_FILE REVOS_CONFIG_DIR "/../workers/score/schema_eventtime.sql"
 #define SCHEMA_BLOB_FILE REVOS_CONFIG_DIR "/../workers/score/schema_blob.sql"
 #define SCHEMA_VERSION_FILE REVOS_CONFIG_DIR "/../workers/score/schema_state_version.sql"
+#define SCHEMA_TIERS_FILE REVOS_CONFIG_DIR "/../workers/score/schema_tiers.sql"
 
 /* ==== The fake batch ==== */
 
@@ -140,7 +141,8 @@ static void fixture_open(fixture *f)
     revos_err err = {0};
     ck_assert_msg(revos_pg_connect(db_dsn, "test_score_process", &f->batch.pg, &err) == REVOS_OK, "%s", err.msg);
     PQsetNoticeProcessor(f->batch.pg, quiet, NULL);
-    const char *files[] = {SCHEMA_FILE, SCHEMA_EVENT_TIME_FILE, SCHEMA_BLOB_FILE, SCHEMA_VERSION_FILE};
+    const char *files[] = {SCHEMA_FILE, SCHEMA_EVENT_TIME_FILE, SCHEMA_BLOB_FILE, SCHEMA_VERSION_FILE,
+                           SCHEMA_TIERS_FILE};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         FILE *file = fopen(files[i], "rb");
         ck_assert_ptr_nonnull(file);
@@ -290,6 +292,11 @@ START_TEST(test_process_emits_valid_score_updates_and_persists_state)
     v = query_value(f.batch.pg, "SELECT value || ' ' || tier || ' ' || score_id FROM score_current"
                                 " WHERE account_id = 'acct-b' AND kind = 'renewal_risk'");
     ck_assert_str_eq(v, "15.9 low acct-b:renewal_risk:2026-06-01");
+    free(v);
+    /* the tier of each tiered cell, by day, for revos-outcome's bands */
+    v = query_value(f.batch.pg, "SELECT string_agg(account_id || ' ' || kind || ' ' || day || ' ' || tier, ','"
+                                " ORDER BY account_id) FROM score_tiers");
+    ck_assert_str_eq(v, "acct-a renewal_risk 20605 low,acct-b renewal_risk 20605 low");
     free(v);
     ck_assert_int_eq(json_integer_value(json_object_get(f.batch.counters, "revos_score_signals_total")), 6);
     json_decref(records);

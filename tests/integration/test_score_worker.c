@@ -23,6 +23,7 @@
 #define SCHEMA_EVENT_TIME_FILE REVOS_CONFIG_DIR "/../workers/score/schema_eventtime.sql"
 #define SCHEMA_BLOB_FILE REVOS_CONFIG_DIR "/../workers/score/schema_blob.sql"
 #define SCHEMA_VERSION_FILE REVOS_CONFIG_DIR "/../workers/score/schema_state_version.sql"
+#define SCHEMA_TIERS_FILE REVOS_CONFIG_DIR "/../workers/score/schema_tiers.sql"
 
 static char db_name[64];
 static char db_dsn[1024];
@@ -62,7 +63,8 @@ static char *read_file(const char *path)
 
 static void apply_schema(PGconn *conn)
 {
-    const char *files[] = {SCHEMA_FILE, SCHEMA_EVENT_TIME_FILE, SCHEMA_BLOB_FILE, SCHEMA_VERSION_FILE};
+    const char *files[] = {SCHEMA_FILE, SCHEMA_EVENT_TIME_FILE, SCHEMA_BLOB_FILE, SCHEMA_VERSION_FILE,
+                           SCHEMA_TIERS_FILE};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char *sql = read_file(files[i]);
         PGresult *res = PQexec(conn, sql); /* several statements: simple protocol */

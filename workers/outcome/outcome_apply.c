@@ -384,6 +384,29 @@ static revos_status tune_band(batch_ctx *b, const json_t *o, const char *band, l
     return st == REVOS_OK ? st : revos_wrap(err, st, "remember threshold");
 }
 
+/* The tier of the rule's score kind the account was in at the end of the
+ * outcome's day (score_tiers, written by revos-score), "low" -- the first
+ * tier -- when it never had one. */
+static revos_status band_on_day(batch_ctx *b, const char *account, const json_t *o, char *band,
+                                size_t cap, revos_err *err)
+{
+    int64_t at = (int64_t)json_integer_value(json_object_get(o, "occurred_at"));
+    char day[24];
+    snprintf(day, sizeof day, "%lld", (long long)(at >= 0 ? at / 86400000 : -((-at + 86399999) / 86400000)));
+    const char *params[] = {account ? account : "", b->rule.score_kind, day};
+    PGresult *res = NULL;
+    revos_status st = revos_pg_exec(b->io->pg,
+        "SELECT tier FROM score_tiers WHERE account_id = $1 AND kind = $2 AND day <= $3::int"
+        " ORDER BY day DESC LIMIT 1",
+        3, params, &res, err);
+    if (st != REVOS_OK)
+        return revos_wrap(err, st, "read the account's band");
+    const char *first = revos_tuning_first_band(b->scoring, b->rule.score_kind);
+    snprintf(band, cap, "%s", PQntuples(res) > 0 ? PQgetvalue(res, 0, 0) : first ? first : "low");
+    PQclear(res);
+    return REVOS_OK;
+}
+
 /* ==== One outcome ==== */
 
 static revos_status apply_one(batch_ctx *b, const revos_msg *msg, revos_err *err)
@@ -448,6 +471,15 @@ static revos_status apply_one(batch_ctx *b, const revos_msg *msg, revos_err *err
         free(id);
         json_array_append_new(records, per_play);
     }
+    /* A renewal no play covered counts in the band the account was in. */
+    const char *result = text(o, "result");
+    int save = revos_outcome_is_save(result), loss = revos_outcome_is_loss(result);
+    char band_at[32] = "";
+    if (strcmp(text(o, "kind"), "crm_renewal") == 0 && closed.n == 0 && (save || loss)) {
+        if ((st = band_on_day(b, text(o, "account_id"), o, band_at, sizeof band_at, err)) != REVOS_OK)
+            goto done;
+        json_object_set_new(record, "band", json_string(band_at));
+    }
     if ((st = insert_records(io, records, err)) != REVOS_OK)
         goto done;
     count(io, "revos_outcomes_total", "Outcomes applied", 1);
@@ -456,9 +488,18 @@ static revos_status apply_one(batch_ctx *b, const revos_msg *msg, revos_err *err
                      text(o, "kind") ? text(o, "kind") : "?",
                      text(o, "result") ? text(o, "result") : "?", closed.n);
 
+    if (band_at[0] != '\0') {
+        /* no play: a save confirms the band, a loss counts in it and, as a
+         * miss, in the band above it (that band should have paged) */
+        st = tune_band(b, o, band_at, save, loss, err);
+        const char *above = loss ? revos_tuning_band_above(b->scoring, b->rule.score_kind, band_at) : NULL;
+        if (st == REVOS_OK && above != NULL)
+            st = tune_band(b, o, above, 0, 1, err);
+        count(io, "revos_outcomes_without_play_total",
+              "Renewal outcomes no play covered, counted in the account's band", 1);
+        goto done;
+    }
     /* Saves and losses per band, then tuning, bands in the order of their first play id. */
-    const char *result = text(o, "result");
-    int save = revos_outcome_is_save(result), loss = revos_outcome_is_loss(result);
     for (size_t i = 0; (save || loss) && i < closed.n; i++) {
         const char *band = closed.items[i].band;
         if (*band == '\0')

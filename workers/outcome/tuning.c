@@ -147,6 +147,35 @@ static int tier_in(const json_t *tiers, const char *tier, double *base)
     return 0;
 }
 
+/* The tiers array of score_kind in scoring.scores[] (config/scoring.json). */
+static const json_t *tier_list(const json_t *scoring, const char *score_kind)
+{
+    size_t i;
+    const json_t *item;
+    json_array_foreach(json_object_get(scoring, "scores"), i, item) {
+        const char *kind = json_string_value(json_object_get(item, "kind"));
+        if (kind != NULL && strcmp(kind, score_kind) == 0)
+            return json_object_get(item, "tiers");
+    }
+    return NULL;
+}
+
+const char *revos_tuning_first_band(const json_t *scoring, const char *score_kind)
+{
+    return json_string_value(json_object_get(json_array_get(tier_list(scoring, score_kind), 0), "tier"));
+}
+
+const char *revos_tuning_band_above(const json_t *scoring, const char *score_kind, const char *tier)
+{
+    const json_t *tiers = tier_list(scoring, score_kind);
+    for (size_t i = 0; tier != NULL && i + 1 < json_array_size(tiers); i++) {
+        const char *name = json_string_value(json_object_get(json_array_get(tiers, i), "tier"));
+        if (name != NULL && strcmp(name, tier) == 0)
+            return json_string_value(json_object_get(json_array_get(tiers, i + 1), "tier"));
+    }
+    return NULL;
+}
+
 int revos_tuning_base(const json_t *scoring, const char *score_kind, const char *tier,
                       double *base)
 {

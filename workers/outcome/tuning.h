@@ -14,9 +14,18 @@
  * Defaults (config/outcomes.json "tuning"): min_outcomes 1, gain 10,
  * target_save_rate 0.5, round_to 0.5, max_shift 10.
  *
- * Meaning: if plays in a band mostly save the account, the band pages
- * earlier than needed, so its threshold rises; if they mostly lose, it
- * pages too late, so its threshold falls. base(B) is the tier's threshold
+ * What counts in a band: a play closed with a save or a loss counts in
+ * the band it was opened in. A renewal no play covered counts in the band
+ * the account was in on its day (the renewal_risk tier revos-score
+ * published for that day, the first tier -- low -- when none): a save
+ * there confirms the band; a loss counts in it and, as a miss, also as a
+ * loss in the band above (that band should have paged). Every renewal
+ * outcome therefore counts, play or no play, and a threshold moves both
+ * ways: renewals of flagged accounts raise it, losses and misses lower it.
+ *
+ * Meaning: if accounts in a band mostly renew, the band pages earlier
+ * than needed, so its threshold rises; if they mostly lose, it pages too
+ * late, so its threshold falls. base(B) is the tier's threshold
  * in the scoring config, so the rule never drifts: the threshold is always
  * a function of the base and the counts, whatever the order or batching of
  * the outcomes. Walkthrough: one 'renewed' in critical (base 75):
@@ -70,6 +79,11 @@ int revos_tuning_is_band(const revos_tuning_rule *rule, const char *band);
  * Returns 1 and sets *base when found. */
 int revos_tuning_base(const json_t *scoring, const char *score_kind, const char *tier,
                       double *base);
+
+/* The first tier of score_kind in the scoring.scores[] list, and the tier
+ * after `tier` (NULL: none, or the tiers are not in that shape). */
+const char *revos_tuning_first_band(const json_t *scoring, const char *score_kind);
+const char *revos_tuning_band_above(const json_t *scoring, const char *score_kind, const char *tier);
 
 typedef struct revos_tuning_result {
     double save_rate;        /* r */

@@ -198,6 +198,7 @@ typedef struct batch_work {
     json_t *tuned;       /* every threshold change, sorted (engine.h) */
     json_t *thresholds;  /* threshold changes new in this batch, to store */
     json_t *current;     /* newest record per account and kind, for score_current */
+    json_t *tiers;       /* every tiered update emitted, for score_tiers */
     int64_t retune_from; /* earliest day a new threshold change is in force from */
 } batch_work;
 
@@ -209,6 +210,7 @@ static void work_free(batch_work *bw)
     json_decref(bw->tuned);
     json_decref(bw->thresholds);
     json_decref(bw->current);
+    json_decref(bw->tiers);
 }
 
 /* Loads (and locks) the state of every account named by the batch's
@@ -402,6 +404,8 @@ static revos_status settle(score_worker *w, revos_batch *batch, batch_work *bw, 
             if (st == REVOS_ERR_INPUT) /* our record does not match its schema: a bug */
                 st = revos_wrap(err, REVOS_ERR_FATAL, "emitting a ScoreUpdate");
             corrections += json_integer_value(json_object_get(update, "revision")) > 0;
+            if (json_is_string(json_object_get(update, "tier")))
+                json_array_append(bw->tiers, (json_t *)update);
         }
         emitted += (int64_t)json_array_size(updates);
         json_decref(updates);
@@ -423,7 +427,7 @@ revos_status revos_score_process(void *state, revos_batch *batch, revos_msg *msg
     revos_status st = rules_for(w, batch, err);
     if (st != REVOS_OK)
         return st;
-    batch_work bw = {.dirty = json_object(), .thresholds = json_array(), .current = json_array(),
+    batch_work bw = {.dirty = json_object(), .thresholds = json_array(), .current = json_array(), .tiers = json_array(),
                      .retune_from = INT64_MAX};
     st = load(w, batch, conn, msgs, n, &bw, err);
     for (size_t i = 0; i < n && st == REVOS_OK; i++) {
@@ -454,6 +458,8 @@ revos_status revos_score_process(void *state, revos_batch *batch, revos_msg *msg
     free(sizes);
     if (st == REVOS_OK)
         st = revos_score_store_save_current(conn, bw.current, err);
+    if (st == REVOS_OK)
+        st = revos_score_store_save_tiers(conn, bw.tiers, err);
     if (st == REVOS_OK)
         st = revos_score_store_save_thresholds(conn, bw.thresholds, err);
     if (st != REVOS_OK && bw.states != NULL)

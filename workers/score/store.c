@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "pg/pg.h"
+#include "score/calendar.h"
 #include "score/state.h"
 #include "score/state_codec.h"
 
@@ -411,4 +412,38 @@ revos_status revos_score_store_save_current(PGconn *conn, const json_t *updates,
     for (size_t c = 0; c < 8; c++)
         column_free(&cols[c]);
     return st == REVOS_OK ? st : revos_wrap(err, st, "saving current scores");
+}
+
+/* ==== Tiers by day ==== */
+
+revos_status revos_score_store_save_tiers(PGconn *conn, const json_t *updates, revos_err *err)
+{
+    size_t n = json_array_size(updates);
+    if (n == 0)
+        return REVOS_OK;
+    column cols[5];
+    int oom = 0;
+    for (size_t c = 0; c < 5; c++)
+        oom |= column_init(&cols[c], n);
+    for (size_t i = 0; i < n && !oom; i++) {
+        const json_t *u = json_array_get(updates, i);
+        int64_t as_of = (int64_t)json_integer_value(json_object_get(u, "as_of"));
+        oom |= column_add(&cols[0], json_string_value(json_object_get(u, "account_id")));
+        oom |= column_add(&cols[1], json_string_value(json_object_get(u, "kind")));
+        oom |= column_add_int(&cols[2], (long long)revos_day_of_ms(as_of));
+        oom |= column_add(&cols[3], json_string_value(json_object_get(u, "tier")));
+        oom |= column_add_int(&cols[4], (long long)json_integer_value(json_object_get(u, "revision")));
+    }
+    /* one row per cell: the latest revision of the batch, then of all time */
+    revos_status st = oom ? revos_fail(err, REVOS_ERR_FATAL, "out of memory saving tiers")
+                          : exec_columns(conn,
+        "INSERT INTO score_tiers (account_id, kind, day, tier, revision)"
+        " SELECT DISTINCT ON (a, k, d) a, k, d, t, r FROM unnest($1::text[], $2::text[],"
+        " $3::int[], $4::text[], $5::int[]) AS u(a, k, d, t, r) ORDER BY a, k, d, r DESC"
+        " ON CONFLICT (account_id, kind, day) DO UPDATE SET tier = EXCLUDED.tier,"
+        " revision = EXCLUDED.revision WHERE score_tiers.revision <= EXCLUDED.revision",
+        cols, 5, err);
+    for (size_t c = 0; c < 5; c++)
+        column_free(&cols[c]);
+    return st == REVOS_OK ? st : revos_wrap(err, st, "saving tiers");
 }

@@ -62,4 +62,10 @@ revos_status revos_score_store_save_thresholds(PGconn *conn, const json_t *chang
  * account and kind the last one wins) in one statement. */
 revos_status revos_score_store_save_current(PGconn *conn, const json_t *updates, revos_err *err);
 
+/* Upserts score_tiers (account, kind, event-time day -> tier) from tiered
+ * ScoreUpdate records, the latest revision of a cell winning, in one
+ * statement: what revos-outcome reads as the band an account was in on
+ * the day of an outcome without a play. */
+revos_status revos_score_store_save_tiers(PGconn *conn, const json_t *updates, revos_err *err);
+
 #endif
