@@ -1410,6 +1410,347 @@ START_TEST(test_threshold_change_is_in_force_from_its_day)
 }
 END_TEST
 
+/* ==== Detection quality: seasons, noise, champions, episodes ==== */
+
+/* Days from 2026-06-01 of a civil date. */
+static int day_of(int year, unsigned month, unsigned mday)
+{
+    return (int)(revos_day_from_civil(year, month, mday) - revos_day_from_civil(2026, 6, 1));
+}
+
+static int weekday(int day) /* 0 Monday .. 6 Sunday */
+{
+    int64_t d = revos_day_from_civil(2026, 6, 1) + day; /* 1970-01-01 was a Thursday */
+    return (int)(((d % 7) + 7 + 3) % 7);
+}
+
+/* A K-12 or higher-ed account: profile, a renewal a year out, a champion. */
+static json_t *quality_account(const char *segment, int first_day)
+{
+    json_t *list = json_array();
+    json_array_append_new(list, make_signal("q-profile", "institutional", "account_profile",
+                                            day_ms(first_day, 0), NAN, "name", "Q District", "segment",
+                                            segment, NULL));
+    json_array_append_new(list, make_signal("q-opp", "procurement", "renewal_opportunity",
+                                            day_ms(first_day, 1), 120000, "opportunity_id", "006Q",
+                                            "close_date", "2027-06-30", NULL));
+    json_array_append_new(list, make_signal("q-role", "stakeholder", "contact_role", day_ms(first_day, 2), NAN,
+                                            "contact_id", "003Q", "contact_role_id", "00KQ",
+                                            "role_class", "champion", "action", "create", NULL));
+    return list;
+}
+
+/* Weekday usage of `level` a day from `from` to `to`, scaled by factor(day). */
+static void quality_usage(json_t *list, int from, int to, double level, double (*factor)(int))
+{
+    char id[48];
+    for (int day = from; day <= to; day++) {
+        if (weekday(day) >= 5)
+            continue;
+        snprintf(id, sizeof id, "q-u-%d", day);
+        json_array_append_new(list, make_signal(id, "usage", "product_usage", day_ms(day, 600),
+                                                level * (factor ? factor(day) : 1.0), NULL));
+    }
+}
+
+/* How many times the derived signal `name` was raised in updates. */
+static int raised(const json_t *updates, const char *name, int *first_day)
+{
+    int n = 0;
+    for (size_t i = 0; i < json_array_size(updates); i++) {
+        const json_t *u = json_array_get(updates, i);
+        const char *d = json_string_value(json_object_get(json_object_get(u, "context"), "derived"));
+        if (d != NULL && strstr(d, name) != NULL) {
+            if (n == 0 && first_day != NULL)
+                *first_day = (int)(json_integer_value(json_object_get(u, "as_of")) / REVOS_MS_PER_DAY -
+                                   revos_day_from_civil(2026, 6, 1));
+            n++;
+        }
+    }
+    return n;
+}
+
+/* Feeds the signals in event-time order, a batch a week; returns every
+ * update (new reference). */
+static json_t *quality_run(const revos_score_rules *rules, json_t *state, json_t *signals)
+{
+    json_t *all = json_array(), *updates = json_array();
+    size_t from = 0, n = json_array_size(signals);
+    while (from < n) {
+        int64_t week = json_integer_value(json_object_get(json_array_get(signals, from), "occurred_at")) /
+                       (7 * REVOS_MS_PER_DAY);
+        size_t to = from;
+        while (to < n && json_integer_value(json_object_get(json_array_get(signals, to), "occurred_at")) /
+                                 (7 * REVOS_MS_PER_DAY) == week)
+            to++;
+        add_all(rules, state, signals, from, to, updates);
+        json_array_extend(all, updates);
+        json_array_clear(updates);
+        from = to;
+    }
+    json_decref(updates);
+    return all;
+}
+
+static int cmp_occurred(const void *a, const void *b)
+{
+    int64_t x = json_integer_value(json_object_get(*(json_t *const *)a, "occurred_at"));
+    int64_t y = json_integer_value(json_object_get(*(json_t *const *)b, "occurred_at"));
+    return (x > y) - (x < y);
+}
+
+static void sort_by_time(json_t *list)
+{
+    size_t n = json_array_size(list);
+    json_t **items = malloc(n * sizeof *items);
+    for (size_t i = 0; i < n; i++)
+        items[i] = json_incref(json_array_get(list, i));
+    qsort(items, n, sizeof *items, cmp_occurred);
+    json_array_clear(list);
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(list, items[i]);
+    free(items);
+}
+
+static double summer_dip(int day) /* the school summer: usage at 15% */
+{
+    return day >= day_of(2026, 6, 12) && day <= day_of(2026, 8, 20) ? 0.15 : 1.0;
+}
+
+static double october_dip(int day) /* the same dip in October */
+{
+    return day >= day_of(2026, 10, 1) && day <= day_of(2026, 11, 15) ? 0.15 : 1.0;
+}
+
+static double winter_and_spring(int day) /* higher-ed: winter break and a spring-break week */
+{
+    if (day >= day_of(2025, 12, 15) && day <= day_of(2026, 1, 14))
+        return 0.1;
+    if (day >= day_of(2026, 3, 16) && day <= day_of(2026, 3, 20))
+        return 0.1;
+    return 1.0;
+}
+
+START_TEST(test_k12_summer_dip_pages_nobody_but_the_same_dip_in_october_does)
+{
+    revos_score_rules *rules = load_rules();
+    const int from = day_of(2025, 9, 1), to = day_of(2026, 12, 15);
+    double (*dips[2])(int) = {summer_dip, october_dip};
+    for (int k = 0; k < 2; k++) {
+        json_t *state = revos_score_state_new(ACCOUNT);
+        json_t *signals = quality_account("K-12", from);
+        quality_usage(signals, from, to, 40, dips[k]);
+        sort_by_time(signals);
+        json_t *updates = quality_run(rules, state, signals);
+        int first = 0;
+        int n = raised(updates, "usage_down", &first);
+        if (k == 0) {
+            ck_assert_msg(n == 0, "the summer break raised usage_down (first on day %d)", first);
+        } else {
+            ck_assert_int_eq(n, 1);
+            /* the typical school day of the last 30 falls after 15 dip
+             * days (three weeks), and the decline holds 14 days more */
+            ck_assert_int_ge(first, day_of(2026, 10, 28));
+            ck_assert_int_le(first, day_of(2026, 11, 6));
+        }
+        json_decref(updates);
+        json_decref(signals);
+        json_decref(state);
+    }
+    revos_score_rules_free(rules);
+}
+END_TEST
+
+START_TEST(test_higher_ed_term_breaks_page_nobody)
+{
+    revos_score_rules *rules = load_rules();
+    const int from = day_of(2025, 9, 1), to = day_of(2026, 5, 1);
+    json_t *state = revos_score_state_new(ACCOUNT);
+    json_t *signals = quality_account("Higher Education", from);
+    quality_usage(signals, from, to, 60, winter_and_spring);
+    sort_by_time(signals);
+    json_t *updates = quality_run(rules, state, signals);
+    ck_assert_int_eq(raised(updates, "usage_down", NULL), 0);
+    /* the explanation says which break was skipped */
+    json_t *records = json_array();
+    revos_err err = {0};
+    ck_assert_int_eq(revos_score_engine_at(rules, state, NULL, CONFIG_VERSION,
+                                           revos_day_from_civil(2026, 1, 10), records, &err), REVOS_OK);
+    const json_t *health = last_update(records, "account_health");
+    const json_t *usage = json_array_get(json_object_get(health, "contributions"), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(usage, "inputs"), "usage_breaks")),
+                     "winter break");
+    json_decref(records);
+    json_decref(updates);
+    json_decref(signals);
+    json_decref(state);
+    revos_score_rules_free(rules);
+}
+END_TEST
+
+START_TEST(test_three_tickets_on_a_new_account_are_no_surge)
+{
+    revos_score_rules *rules = load_rules();
+    char id[32];
+    /* a new account: 60 days of usage, no ticket ever, then 3 in a week */
+    json_t *state = revos_score_state_new(ACCOUNT);
+    json_t *signals = quality_account("Customer - District", 0);
+    quality_usage(signals, 0, 80, 30, NULL);
+    for (int i = 0; i < 3; i++) {
+        snprintf(id, sizeof id, "q-t-%d", i);
+        json_array_append_new(signals, make_signal(id, "health", "ticket_opened", day_ms(60 + 2 * i, 700), NAN, NULL));
+    }
+    sort_by_time(signals);
+    json_t *updates = quality_run(rules, state, signals);
+    ck_assert_int_eq(raised(updates, "ticket_surge", NULL), 0);
+    json_decref(updates);
+    json_decref(signals);
+    json_decref(state);
+
+    /* an account with a ticket every ten days for 120 days, then 10 in 20
+     * days: 10 against 3 a window is a surge */
+    state = revos_score_state_new(ACCOUNT);
+    signals = quality_account("Customer - District", 0);
+    quality_usage(signals, 0, 160, 30, NULL);
+    for (int day = 0; day < 120; day += 10) {
+        snprintf(id, sizeof id, "q-t-%d", day);
+        json_array_append_new(signals, make_signal(id, "health", "ticket_opened", day_ms(day, 700), NAN, NULL));
+    }
+    for (int day = 121; day <= 140; day += 2) {
+        snprintf(id, sizeof id, "q-t-%d", day);
+        json_array_append_new(signals, make_signal(id, "health", "ticket_opened", day_ms(day, 700), NAN, NULL));
+    }
+    sort_by_time(signals);
+    updates = quality_run(rules, state, signals);
+    int first = 0;
+    ck_assert_int_eq(raised(updates, "ticket_surge:warning", &first), 1);
+    ck_assert_int_ge(first, 130);
+    ck_assert_int_le(first, 140);
+    json_decref(updates);
+    json_decref(signals);
+    json_decref(state);
+    revos_score_rules_free(rules);
+}
+END_TEST
+
+START_TEST(test_a_champion_replaced_within_the_grace_days_raises_nothing)
+{
+    revos_score_rules *rules = load_rules();
+    for (int replaced_after = 5; replaced_after <= 30; replaced_after += 25) {
+        json_t *state = revos_score_state_new(ACCOUNT);
+        json_t *signals = quality_account("Customer - District", 0);
+        quality_usage(signals, 0, 120, 30, NULL);
+        json_array_append_new(signals, make_signal("q-left", "stakeholder", "contact_role", day_ms(70, 5), NAN,
+                                                   "contact_role_id", "00KQ", "role_class", "other",
+                                                   "action", "update", NULL));
+        json_array_append_new(signals, make_signal("q-new", "stakeholder", "contact_role",
+                                                   day_ms(70 + replaced_after, 5), NAN, "contact_id", "003N",
+                                                   "contact_role_id", "00KN", "role_class", "champion",
+                                                   "action", "create", NULL));
+        sort_by_time(signals);
+        json_t *updates = quality_run(rules, state, signals);
+        int first = 0;
+        int n = raised(updates, "champion_changed", &first);
+        if (replaced_after == 5) {
+            ck_assert_int_eq(n, 0);
+        } else { /* nobody for 14 days: champion changed, raised on day 84 */
+            ck_assert_int_eq(n, 1);
+            ck_assert_int_eq(first, 84);
+        }
+        /* once replaced, the risk reads "replaced" (6 points) */
+        json_t *ctx = newest_context(rules, state);
+        json_decref(ctx);
+        json_t *records = json_array();
+        revos_err err = {0};
+        ck_assert_int_eq(revos_score_engine_at(rules, state, NULL, CONFIG_VERSION,
+                                               revos_score_state_int(state, "newest_day", 0), records, &err),
+                         REVOS_OK);
+        const json_t *risk = last_update(records, "renewal_risk");
+        const json_t *champ = json_array_get(json_object_get(risk, "contributions"), 2);
+        ck_assert_str_eq(json_string_value(json_object_get(champ, "rule_id")), "risk.champion");
+        ck_assert_double_eq(json_real_value(json_object_get(champ, "points")), 6.0);
+        json_decref(records);
+        json_decref(updates);
+        json_decref(signals);
+        json_decref(state);
+    }
+    revos_score_rules_free(rules);
+}
+END_TEST
+
+static double flapping_decline(int day) /* -40% from day 100, a two-week recovery at day 150 */
+{
+    if (day >= 150 && day < 164)
+        return 1.0;
+    return day >= 100 ? 0.6 : 1.0;
+}
+
+START_TEST(test_a_flapping_decline_is_one_episode_and_growth_is_expansion)
+{
+    revos_score_rules *rules = load_rules();
+    json_t *state = revos_score_state_new(ACCOUNT);
+    json_t *signals = quality_account("Customer - District", 0);
+    quality_usage(signals, 0, 240, 50, flapping_decline);
+    sort_by_time(signals);
+    json_t *updates = quality_run(rules, state, signals);
+    /* cleared above -15% at the recovery, back within rearm_days (60): the
+     * same episode, raised once */
+    int first = 0;
+    ck_assert_int_eq(raised(updates, "usage_down:warning", &first), 1);
+    ck_assert_int_ge(first, 114);
+    ck_assert_int_le(first, 135);
+    ck_assert_int_eq(raised(updates, "usage_growth", NULL), 0);
+    json_decref(updates);
+    json_decref(signals);
+    json_decref(state);
+
+    /* growth of 50% held three weeks: an expansion signal, once */
+    state = revos_score_state_new(ACCOUNT);
+    signals = quality_account("Customer - District", 0);
+    quality_usage(signals, 0, 99, 50, NULL);
+    quality_usage(signals, 100, 240, 75, NULL);
+    sort_by_time(signals);
+    updates = quality_run(rules, state, signals);
+    ck_assert_int_eq(raised(updates, "usage_growth:warning", &first), 1);
+    ck_assert_int_ge(first, 120);
+    ck_assert_int_le(first, 145);
+    ck_assert_int_eq(raised(updates, "usage_down", NULL), 0);
+    json_decref(updates);
+    json_decref(signals);
+    json_decref(state);
+    revos_score_rules_free(rules);
+}
+END_TEST
+
+START_TEST(test_risk_rules_at_their_breakpoints)
+{
+    revos_score_rules *rules = load_rules();
+    const revos_score_def *risk = revos_score_rules_find(rules, "renewal_risk");
+    const revos_score_rule *usage = &risk->rules[0], *timing = &risk->rules[4];
+    ck_assert_str_eq(usage->input, "usage_trend_pct");
+    ck_assert_str_eq(timing->input, "days_to_renewal");
+    revos_score_input in = {.present = 1};
+    const struct { double x, y; } usage_cases[] = {{0, 0}, {-15, 5}, {-25, 24}, {-30, 33}, {-35, 42},
+                                                   {-50, 52}, {-80, 55}, {20, 0}};
+    for (size_t i = 0; i < sizeof usage_cases / sizeof usage_cases[0]; i++) {
+        in.number = usage_cases[i].x;
+        ck_assert_double_eq_tol(revos_score_rule_points(usage, &in), usage_cases[i].y, 1e-9);
+    }
+    const struct { double x, y; } timing_cases[] = {{0, 25}, {120, 22}, {160, 18.5}, {200, 15}, {365, 0}, {500, 0}};
+    for (size_t i = 0; i < sizeof timing_cases / sizeof timing_cases[0]; i++) {
+        in.number = timing_cases[i].x;
+        ck_assert_double_eq_tol(revos_score_rule_points(timing, &in), timing_cases[i].y, 1e-9);
+    }
+    /* a 120-day-out account with a sustained 35% decline and a departed
+     * champion is critical: 42 + 42 + 22 = 106, capped at 100 */
+    ck_assert_double_ge(42 + 42 + 22, risk->tiers[3].min);
+    /* a 35% decline alone at 160 days out is high (42 + 18.5 = 60.5) */
+    ck_assert_double_ge(42 + 18.5, risk->tiers[2].min);
+    ck_assert_double_lt(42 + 18.5, risk->tiers[3].min);
+    revos_score_rules_free(rules);
+}
+END_TEST
+
 static Suite *score_engine_suite(void)
 {
     Suite *s = suite_create("score_engine");
@@ -1461,6 +1802,16 @@ static Suite *score_engine_suite(void)
     tcase_add_test(event_time, test_event_past_the_horizon_is_too_late);
     tcase_add_test(event_time, test_threshold_change_is_in_force_from_its_day);
     suite_add_tcase(s, event_time);
+
+    TCase *quality = tcase_create("quality");
+    tcase_set_timeout(quality, 300);
+    tcase_add_test(quality, test_k12_summer_dip_pages_nobody_but_the_same_dip_in_october_does);
+    tcase_add_test(quality, test_higher_ed_term_breaks_page_nobody);
+    tcase_add_test(quality, test_three_tickets_on_a_new_account_are_no_surge);
+    tcase_add_test(quality, test_a_champion_replaced_within_the_grace_days_raises_nothing);
+    tcase_add_test(quality, test_a_flapping_decline_is_one_episode_and_growth_is_expansion);
+    tcase_add_test(quality, test_risk_rules_at_their_breakpoints);
+    suite_add_tcase(s, quality);
     return s;
 }
 
