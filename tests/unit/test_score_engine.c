@@ -1722,6 +1722,40 @@ START_TEST(test_a_flapping_decline_is_one_episode_and_growth_is_expansion)
 }
 END_TEST
 
+/* "Low adoption" is one shared signal with per-product-line thresholds:
+ * 45 school days without usage for an academic product, 10 for a
+ * credentialed one (config/scoring.json derived low_adoption.overrides). */
+START_TEST(test_low_adoption_threshold_is_overridden_per_product_line)
+{
+    revos_score_rules *rules = load_rules();
+    const char *lines[] = {"Academic Suite", "Credentialing"};
+    for (int k = 0; k < 2; k++) {
+        json_t *state = revos_score_state_new(ACCOUNT);
+        json_t *signals = json_array();
+        json_array_append_new(signals, make_signal("q-profile", "institutional", "account_profile",
+                                                   day_ms(0, 0), NAN, "name", "Q", "segment",
+                                                   "Customer - District", "product_line", lines[k], NULL));
+        quality_usage(signals, 0, 60, 30, NULL);
+        /* silence from day 61; a ticket on day 80 moves the timeline on */
+        json_array_append_new(signals, make_signal("q-t", "health", "ticket_opened", day_ms(80, 0), NAN, NULL));
+        sort_by_time(signals);
+        json_t *updates = quality_run(rules, state, signals);
+        int first = 0;
+        int n = raised(updates, "low_adoption:warning", &first);
+        if (k == 0) {
+            ck_assert_int_eq(n, 0); /* 20 days: well under 45 */
+        } else {
+            ck_assert_int_eq(n, 1);
+            ck_assert_int_eq(first, 70); /* the 10th idle day after day 60 */
+        }
+        json_decref(updates);
+        json_decref(signals);
+        json_decref(state);
+    }
+    revos_score_rules_free(rules);
+}
+END_TEST
+
 START_TEST(test_risk_rules_at_their_breakpoints)
 {
     revos_score_rules *rules = load_rules();
@@ -1811,6 +1845,7 @@ static Suite *score_engine_suite(void)
     tcase_add_test(quality, test_a_champion_replaced_within_the_grace_days_raises_nothing);
     tcase_add_test(quality, test_a_flapping_decline_is_one_episode_and_growth_is_expansion);
     tcase_add_test(quality, test_risk_rules_at_their_breakpoints);
+    tcase_add_test(quality, test_low_adoption_threshold_is_overridden_per_product_line);
     suite_add_tcase(s, quality);
     return s;
 }

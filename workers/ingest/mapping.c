@@ -43,6 +43,7 @@ static const map_key map_keys[] = {
     {"salesforce.account.csm_lead_field", MAP_FIELD, "CSM_Lead__c", NULL, 0, NULL},
     {"salesforce.account.arr_field", MAP_FIELD, NULL, NULL, 0, NULL},
     {"salesforce.account.segment_field", MAP_FIELD, "Type", NULL, 0, NULL},
+    {"salesforce.account.product_line_field", MAP_FIELD, "Product_Line__c", NULL, 0, NULL},
     {"salesforce.opportunity.amount_field", MAP_FIELD, "Amount", NULL, 0, NULL},
     {"salesforce.opportunity.close_date_field", MAP_FIELD, "CloseDate", NULL, 0, NULL},
     {"salesforce.opportunity.renewal_field", MAP_FIELD, "Type", NULL, 0, NULL},

@@ -175,6 +175,7 @@ static revos_status fill_account(sf_record *r)
     INGEST_TRY(attr_mapped(r, "csm_lead", "salesforce.account.csm_lead_field"));
     INGEST_TRY(attr_mapped(r, "arr", "salesforce.account.arr_field"));
     INGEST_TRY(attr_mapped(r, "segment", "salesforce.account.segment_field"));
+    INGEST_TRY(attr_mapped(r, "product_line", "salesforce.account.product_line_field"));
     return REVOS_OK;
 }
 

@@ -572,7 +572,7 @@ static int action_is(const json_t *event, const char *action)
 
 static int map_account(const json_t *event, const char *account_id, json_t *signals)
 {
-    static const char *const names[] = {"name", "ae", "csm", "csm_lead", "arr", "segment", NULL};
+    static const char *const names[] = {"name", "ae", "csm", "csm_lead", "arr", "segment", "product_line", NULL};
     json_t *attributes = json_object();
     if (attributes == NULL || copy_attrs(attributes, event, names) != 0 ||
         put_str(attributes, "domain", id_of(event, "domain")) != 0) {
@@ -597,8 +597,8 @@ static int map_account(const json_t *event, const char *account_id, json_t *sign
             sep = ", ";
         }
         static const char *const parts[][2] = {
-            {"segment", "segment"}, {"ae", "AE"}, {"csm", "CSM"}, {"csm_lead", "CSM lead"},
-            {NULL, NULL}};
+            {"segment", "segment"}, {"product_line", "product line"}, {"ae", "AE"}, {"csm", "CSM"},
+            {"csm_lead", "CSM lead"}, {NULL, NULL}};
         for (size_t i = 0; parts[i][0] != NULL; i++) {
             const char *v = attr(event, parts[i][0]);
             if (v != NULL) {

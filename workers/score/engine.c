@@ -176,13 +176,15 @@ static int derived_holds(const revos_score_derived *d, const revos_score_inputs 
  * the conditions held; ended: the day the last episode ended). Appends
  * "name:severity" to raised and the ids to ids (comma-separated). */
 static void detect_derived(const revos_score_rules *rules, json_t *mem,
-                           const revos_score_inputs *inputs, const char *account_id, int64_t day,
-                           char *raised, size_t raised_cap, char *ids, size_t ids_cap)
+                           const revos_score_inputs *inputs, const json_t *profile,
+                           const char *account_id, int64_t day, char *raised, size_t raised_cap,
+                           char *ids, size_t ids_cap)
 {
     char today[16];
     revos_day_format(day, today, sizeof today);
     for (size_t i = 0; i < rules->n_derived; i++) {
-        const revos_score_derived *d = &rules->derived[i];
+        const revos_score_derived own = revos_score_derived_for(&rules->derived[i], profile);
+        const revos_score_derived *d = &own;
         const revos_score_input *in = revos_score_inputs_get(inputs, d->when.input);
         json_t *st = json_object_get(mem, d->name);
         if (st == NULL) {
@@ -613,7 +615,8 @@ static revos_status pass_day(pass *p, int64_t day, const json_t *last_event, int
         add_score_input(rules, &inputs, &results[i]);
     }
     char raised[1024] = "", ids[4096] = "";
-    detect_derived(rules, p->mem, &inputs, p->account, day, raised, sizeof raised, ids, sizeof ids);
+    detect_derived(rules, p->mem, &inputs, json_object_get(p->disc, "profile"), p->account, day, raised,
+                   sizeof raised, ids, sizeof ids);
     log_episodes(p, day);
     json_t *ctx = build_context(p->disc, &inputs, results, rules->n_scores, raised, ids);
     const char *trigger = day_trigger(p, day, last_event);

@@ -18,6 +18,7 @@ static const char *const usage_vars[] = {"usage_trend_pct", "usage_change_abs", 
 static const char *const ticket_vars[] = {"ticket_ratio", "tickets_current", "tickets_prior",
                                           "window_days", "prior_days", NULL};
 static const char *const ticket_count_vars[] = {"ticket_count", "window_days", NULL};
+static const char *const idle_vars[] = {"usage_idle_days", "usage_last_day", NULL};
 static const char *const nps_vars[] = {"nps_latest", "nps_previous", "nps_date", NULL};
 static const char *const nps_drop_vars[] = {"nps_drop", "nps_latest", "nps_previous", NULL};
 static const char *const champion_vars[] = {"champion_status", "champion_changed_on",
@@ -33,6 +34,7 @@ static const struct {
     {"usage_trend_pct", REVOS_INPUT_NUMBER, usage_vars},
     {"ticket_ratio", REVOS_INPUT_NUMBER, ticket_vars},
     {"ticket_count", REVOS_INPUT_NUMBER, ticket_count_vars},
+    {"usage_idle_days", REVOS_INPUT_NUMBER, idle_vars},
     {"nps_latest", REVOS_INPUT_NUMBER, nps_vars},
     {"nps_drop", REVOS_INPUT_NUMBER, nps_drop_vars},
     {"champion_status", REVOS_INPUT_CATEGORY, champion_vars},
@@ -224,6 +226,29 @@ static void usage_trend(revos_score_inputs *inputs, const revos_score_view *view
     set_var(in->vars, "usage_direction", pct < 0 ? "down" : pct > 0 ? "up" : "flat");
 }
 
+/* usage_idle_days: in-session days (the account's calendar) since the
+ * newest day with usage, up to today. */
+static void usage_idle(revos_score_inputs *inputs, const revos_score_view *view,
+                       const revos_score_window *w)
+{
+    revos_score_input *in = add(inputs, "usage_idle_days");
+    const revos_score_series *usage = view->usage;
+    if (usage->first_day == INT64_MAX || usage->first_day > view->day)
+        return;
+    const json_t *profile = json_object_get(view->disc, "profile");
+    const revos_score_calendar *cal =
+        revos_score_seasons_for(w->seasons, json_string_value(json_object_get(profile, "segment")));
+    int64_t last = revos_score_series_last_day(usage, view->day);
+    int64_t idle = 0;
+    for (int64_t d = view->day; d > last && d > view->day - w->usage_span_days; d--)
+        idle += revos_score_calendar_break(cal, d) == NULL;
+    in->present = 1;
+    in->number = (double)idle;
+    set_var_int(in->vars, "usage_idle_days", idle);
+    set_var_day(in->vars, "usage_last_day", last);
+    revos_score_series_evidence(usage, last, last, in->evidence, 1);
+}
+
 /* ticket_ratio and ticket_count: see revos_score_window. */
 static void tickets(revos_score_inputs *inputs, const revos_score_view *view,
                     const revos_score_window *w)
@@ -356,6 +381,7 @@ void revos_score_inputs_compute(revos_score_inputs *out, const revos_score_view 
 {
     memset(out, 0, sizeof *out);
     usage_trend(out, view, window);
+    usage_idle(out, view, window);
     tickets(out, view, window);
     nps(out, view->disc);
     champion(out, view->disc, view->day, window);

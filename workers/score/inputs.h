@@ -12,6 +12,8 @@
  *       prior rate (see revos_score_window); missing until the ticket
  *       stream itself is old enough.
  *   ticket_count: number -- tickets opened in the last W days.
+ *   usage_idle_days: number -- in-session days (the account's calendar)
+ *       since the newest day with usage; missing before any usage.
  *   nps_latest: number -- the newest NPS score; missing before any response.
  *   nps_drop: number -- previous minus latest NPS; missing before two responses.
  *   champion_status: category -- for a champion who left the role or

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ==== Loading ==== */
 
@@ -253,6 +254,41 @@ static int valid_severity(const char *s)
     return s != NULL && (strcmp(s, "info") == 0 || strcmp(s, "warning") == 0 || strcmp(s, "critical") == 0);
 }
 
+static revos_status load_overrides(revos_score_derived *d, const json_t *list, const char *path,
+                                   revos_err *err)
+{
+    if (list == NULL)
+        return REVOS_OK;
+    if (!json_is_array(list) || json_array_size(list) > REVOS_SCORE_MAX_OVERRIDES)
+        return revos_reject(err, "config", "scoring: %s.overrides must be an array of at most %d",
+                            path, REVOS_SCORE_MAX_OVERRIDES);
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        const json_t *o = json_array_get(list, i);
+        revos_score_override *ov = &d->overrides[i];
+        memset(ov, 0, sizeof *ov);
+        ov->field = json_object_get(o, "segment") ? "segment" : "product_line";
+        ov->match = opt_string(o, ov->field);
+        const json_t *threshold = json_object_get(o, "threshold");
+        const json_t *clear = json_object_get(o, "clear_threshold");
+        const json_t *hold = json_object_get(o, "hold_days");
+        int numeric = d->when.op != REVOS_OP_EQ;
+        if (ov->match == NULL || ov->match[0] == '\0' || (threshold && (!numeric || !json_is_number(threshold))) ||
+            (clear && (!d->has_clear || !json_is_number(clear))) ||
+            (hold && (!json_is_integer(hold) || json_integer_value(hold) < 1 || json_integer_value(hold) > 366)))
+            return revos_reject(err, "config",
+                                "scoring: %s.overrides[%zu] needs a segment or product_line to match and "
+                                "only a numeric threshold, a clear_threshold (where the signal has one) "
+                                "or hold_days 1-366", path, i);
+        ov->has_threshold = threshold != NULL;
+        ov->threshold = json_number_value(threshold);
+        ov->has_clear = clear != NULL;
+        ov->clear_threshold = json_number_value(clear);
+        ov->hold_days = hold ? (int)json_integer_value(hold) : 0;
+        d->n_overrides = i + 1;
+    }
+    return REVOS_OK;
+}
+
 static revos_status load_derived(revos_score_rules *rules, size_t index, const json_t *obj,
                                  revos_err *err)
 {
@@ -304,7 +340,8 @@ static revos_status load_derived(revos_score_rules *rules, size_t index, const j
         d->n_and = i + 1;
     }
     if ((st = opt_int(obj, "hold_days", 1, 366, 1, &d->hold_days, err)) != REVOS_OK ||
-        (st = opt_int(obj, "rearm_days", 0, 3660, 0, &d->rearm_days, err)) != REVOS_OK)
+        (st = opt_int(obj, "rearm_days", 0, 3660, 0, &d->rearm_days, err)) != REVOS_OK ||
+        (st = load_overrides(d, json_object_get(obj, "overrides"), path, err)) != REVOS_OK)
         return st;
     for (size_t i = 0; i < index; i++)
         if (strcmp(rules->derived[i].name, d->name) == 0)
@@ -525,6 +562,35 @@ int revos_score_condition_holds(const revos_score_condition *cond, const revos_s
     case REVOS_OP_GT: return input->number > cond->threshold;
     }
     return 0;
+}
+
+/* Whether needle occurs in haystack, ignoring ASCII case. */
+static int contains_nocase(const char *haystack, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (const char *p = haystack; *p != '\0'; p++)
+        if (strncasecmp(p, needle, n) == 0)
+            return 1;
+    return 0;
+}
+
+revos_score_derived revos_score_derived_for(const revos_score_derived *derived, const json_t *profile)
+{
+    revos_score_derived d = *derived;
+    for (size_t i = 0; i < derived->n_overrides; i++) {
+        const revos_score_override *ov = &derived->overrides[i];
+        const char *value = json_string_value(json_object_get(profile, ov->field));
+        if (value == NULL || !contains_nocase(value, ov->match))
+            continue;
+        if (ov->has_threshold)
+            d.when.threshold = ov->threshold;
+        if (ov->has_clear)
+            d.clear_threshold = ov->clear_threshold;
+        if (ov->hold_days > 0)
+            d.hold_days = ov->hold_days;
+        break;
+    }
+    return d;
 }
 
 int revos_score_derived_clears(const revos_score_derived *derived, const revos_score_input *input)

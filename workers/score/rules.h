@@ -71,6 +71,23 @@ typedef struct revos_score_condition {
 } revos_score_condition;
 
 #define REVOS_SCORE_MAX_AND 4
+#define REVOS_SCORE_MAX_OVERRIDES 8
+
+/* A per-segment or per-product-line variant of a derived signal's main
+ * condition: where the account's profile field (segment or product_line)
+ * contains match (case-insensitive), these values replace the shared
+ * definition's ("overrides": [{"segment"|"product_line": text,
+ * "threshold"?, "clear_threshold"?, "hold_days"?}...]; the first match
+ * wins). */
+typedef struct revos_score_override {
+    const char *field;        /* "segment" or "product_line" */
+    const char *match;
+    int has_threshold;
+    double threshold;
+    int has_clear;
+    double clear_threshold;
+    int hold_days;            /* 0: the shared one */
+} revos_score_override;
 
 typedef struct revos_score_derived {
     const char *name;      /* e.g. "usage_down" */
@@ -80,6 +97,8 @@ typedef struct revos_score_derived {
     revos_score_condition and_when[REVOS_SCORE_MAX_AND];
     int hold_days;         /* the conditions hold this many days in a row before it is raised */
     int rearm_days;        /* an episode that ended less than this many days ago resumes, silently */
+    size_t n_overrides;
+    revos_score_override overrides[REVOS_SCORE_MAX_OVERRIDES];
     int has_clear;         /* an episode ends only once the input is past clear_threshold */
     double clear_threshold;
     int has_escalation;    /* severity becomes escalate_severity when escalate_when holds */
@@ -127,6 +146,11 @@ void revos_score_render(const char *text, const json_t *vars, char *out, size_t 
 
 /* Whether a condition holds for an input (never for a missing one). */
 int revos_score_condition_holds(const revos_score_condition *cond, const revos_score_input *input);
+
+/* The derived signal as it applies to an account with this profile
+ * (state.h "profile", may be NULL): a copy with the first matching
+ * override's values in place. */
+revos_score_derived revos_score_derived_for(const revos_score_derived *derived, const json_t *profile);
 
 /* Whether an active episode of a derived signal ends: its input is missing,
  * or (with a clear_threshold) past it, or (without) the condition no longer

@@ -100,7 +100,7 @@ revos_status revos_score_state_check(const json_t *state, const char *account_id
 
 static void fold_profile(json_t *state, const revos_score_signal *sig)
 {
-    static const char *const keys[] = {"name", "ae", "csm", "csm_lead", "segment", "domain"};
+    static const char *const keys[] = {"name", "ae", "csm", "csm_lead", "segment", "product_line", "domain"};
     json_t *profile = child(state, "profile");
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         const char *v = revos_score_signal_attr(sig, keys[i]);

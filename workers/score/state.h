@@ -32,7 +32,7 @@
  *       derived-signal episodes as they changed, by day.
  *
  * A "disc" is the old per-account layout of discrete facts:
- *   "profile": {name, ae, csm, csm_lead, segment, domain, arr, renewal_date},
+ *   "profile": {name, ae, csm, csm_lead, segment, product_line, domain, arr, renewal_date},
  *   "opps": {opportunity_id: {amount, close_day, signal}} open renewals (<= 16),
  *   "renewal": {opp, signal} the open renewal that sets renewal_date,
  *   "contacts": {contact_id: {title, roles: {role_key: role_class}, day}} (<= 64),
