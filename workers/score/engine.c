@@ -169,7 +169,8 @@ static int derived_holds(const revos_score_derived *d, const revos_score_inputs 
 }
 
 /* Raises each derived signal whose conditions have held for hold_days in a
- * row (or hold for a new episode) on day; ends the episodes whose main
+ * row (or hold for a new episode) on day -- on a school day of the
+ * account's calendar: on a break day or a weekend it waits --; ends the episodes whose main
  * input cleared. An episode that ended less than rearm_days ago resumes
  * without a new raise. mem is the episode memory {name: {active, key, id,
  * severity, since, ended}} (since: first day of the current run of days
@@ -182,6 +183,9 @@ static void detect_derived(const revos_score_rules *rules, json_t *mem,
 {
     char today[16];
     revos_day_format(day, today, sizeof today);
+    const revos_score_calendar *cal =
+        revos_score_seasons_for(&rules->seasons, json_string_value(json_object_get(profile, "segment")));
+    int in_break = revos_score_calendar_break(cal, day) != NULL;
     for (size_t i = 0; i < rules->n_derived; i++) {
         const revos_score_derived own = revos_score_derived_for(&rules->derived[i], profile);
         const revos_score_derived *d = &own;
@@ -209,6 +213,8 @@ static void detect_derived(const revos_score_rules *rules, json_t *mem,
         }
         if (day - (int64_t)json_integer_value(since) + 1 < d->hold_days)
             continue; /* not held long enough yet */
+        if (in_break)
+            continue; /* the school is out: raised on its next school day */
         const char *key = json_string_value(json_object_get(st, "key"));
         int same_key = key != NULL && strcmp(key, in->episode) == 0;
         if (active && same_key)

@@ -19,6 +19,7 @@ static const char *const ticket_vars[] = {"ticket_ratio", "tickets_current", "ti
                                           "window_days", "prior_days", NULL};
 static const char *const ticket_count_vars[] = {"ticket_count", "window_days", NULL};
 static const char *const idle_vars[] = {"usage_idle_days", "usage_last_day", NULL};
+static const char *const ticket_days_vars[] = {"ticket_days", "window_days", NULL};
 static const char *const nps_vars[] = {"nps_latest", "nps_previous", "nps_date", NULL};
 static const char *const nps_drop_vars[] = {"nps_drop", "nps_latest", "nps_previous", NULL};
 static const char *const champion_vars[] = {"champion_status", "champion_changed_on",
@@ -35,6 +36,7 @@ static const struct {
     {"ticket_ratio", REVOS_INPUT_NUMBER, ticket_vars},
     {"ticket_count", REVOS_INPUT_NUMBER, ticket_count_vars},
     {"usage_idle_days", REVOS_INPUT_NUMBER, idle_vars},
+    {"ticket_days", REVOS_INPUT_NUMBER, ticket_days_vars},
     {"nps_latest", REVOS_INPUT_NUMBER, nps_vars},
     {"nps_drop", REVOS_INPUT_NUMBER, nps_drop_vars},
     {"champion_status", REVOS_INPUT_CATEGORY, champion_vars},
@@ -266,6 +268,15 @@ static void tickets(revos_score_inputs *inputs, const revos_score_view *view,
     set_var_num(count->vars, "ticket_count", cur);
     set_var_int(count->vars, "window_days", wd);
     json_array_extend(count->evidence, in->evidence);
+    /* on how many days: a burst of one week is not a sustained surge */
+    revos_score_input *days = add(inputs, "ticket_days");
+    int64_t with_tickets = 0;
+    for (int64_t d = today - wd + 1; d <= today; d++)
+        with_tickets += revos_score_series_sum(t, d, d) > 0;
+    days->present = 1;
+    days->number = (double)with_tickets;
+    set_var_int(days->vars, "ticket_days", with_tickets);
+    set_var_int(days->vars, "window_days", wd);
     set_var_num(in->vars, "tickets_current", cur);
     /* the prior window, from the ticket stream's own start */
     int64_t prior_to = today - wd;
@@ -274,8 +285,21 @@ static void tickets(revos_score_inputs *inputs, const revos_score_view *view,
         return; /* not enough ticket history */
     if (prior_from < t->first_day)
         prior_from = t->first_day;
+    /* rates per school day of the account's calendar: a prior window over
+     * the summer holds few tickets, and the first weeks of school must not
+     * read as a surge against it */
+    const json_t *profile = json_object_get(view->disc, "profile");
+    const revos_score_calendar *cal =
+        revos_score_seasons_for(w->seasons, json_string_value(json_object_get(profile, "segment")));
+    int64_t cur_days = 0, prior_days = 0;
+    for (int64_t d = today - wd + 1; d <= today; d++)
+        cur_days += revos_score_calendar_break(cal, d) == NULL;
+    for (int64_t d = prior_from; d <= prior_to; d++)
+        prior_days += revos_score_calendar_break(cal, d) == NULL;
+    if (cur_days * 3 < wd || prior_days * 3 < prior_to - prior_from + 1)
+        return; /* mostly a break: no rate to compare */
     double prior = revos_score_series_sum(t, prior_from, prior_to);
-    double per_window = prior * (double)wd / (double)(prior_to - prior_from + 1);
+    double per_window = prior * (double)cur_days / (double)prior_days;
     double ratio = cur / (per_window > w->ticket_prior_floor ? per_window : w->ticket_prior_floor);
     in->present = 1;
     in->number = ratio;

@@ -12,6 +12,7 @@
  *       prior rate (see revos_score_window); missing until the ticket
  *       stream itself is old enough.
  *   ticket_count: number -- tickets opened in the last W days.
+ *   ticket_days: number -- days of the last W with a ticket opened.
  *   usage_idle_days: number -- in-session days (the account's calendar)
  *       since the newest day with usage; missing before any usage.
  *   nps_latest: number -- the newest NPS score; missing before any response.
@@ -90,8 +91,10 @@ typedef struct revos_score_window {
     int usage_span_days;
     /* ticket_ratio ("tickets"): tickets of the last W days against the rate
      * of the ticket_prior_days before them (from the ticket stream's own
-     * first ticket on, at least ticket_min_prior_days of it), scaled to W
-     * days and floored at ticket_prior_floor tickets. */
+     * first ticket on, at least ticket_min_prior_days of it), both per
+     * school day of the account's calendar, scaled to the current window
+     * and floored at ticket_prior_floor tickets; missing while either
+     * window is mostly a break. */
     int ticket_prior_days;
     int ticket_min_prior_days;
     double ticket_prior_floor;
