@@ -33,64 +33,30 @@ run_timeout=${BENCH_TIMEOUT:-600}
 [[ "$accounts" =~ ^[0-9]+$ ]] && ((accounts >= 1 && accounts <= 17000)) ||
     { echo "usage: bench/pipeline.sh [ACCOUNTS 1-17000]" >&2; exit 2; }
 
-say() { printf 'pipeline: %s\n' "$*" >&2; }
-die() { printf 'pipeline: ERROR: %s\n' "$*" >&2; exit 1; }
+bench_name=pipeline
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
+say() { bench_say "$@"; }
+die() { bench_die "$@"; }
+sql() { bench_sql "$1"; }
 now() { date +%s.%N; }
 
-# ---- binaries: a release build unless given
-if [[ -z "${REVOS_BIN_DIR:-}" ]]; then
-    build=${BENCH_BUILD_DIR:-/tmp/revos-bench-release}
-    say "release build in $build"
-    # -O3 makes GCC 12 report false "may be used uninitialized" warnings in
-    # common/avro/avro_codec.c, which -Werror turns into errors: keep them
-    # warnings for this build only.
-    timeout 900 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DREVOS_BUILD_TESTS=OFF \
-        -DCMAKE_C_FLAGS="-Wno-error=maybe-uninitialized" \
-        >"${TMPDIR:-/tmp}/revos-bench-cmake.log" 2>&1 &&
-        timeout 1800 cmake --build "$build" -j2 >>"${TMPDIR:-/tmp}/revos-bench-cmake.log" 2>&1 ||
-        die "release build failed (see ${TMPDIR:-/tmp}/revos-bench-cmake.log)"
-    export REVOS_BIN_DIR=$build/bin
-fi
-ctl=$REVOS_BIN_DIR/revosctl
-for b in revosctl revos-ingest revos-normalize revos-score revos-route revos-outcome; do
-    [[ -x "$REVOS_BIN_DIR/$b" ]] || die "$REVOS_BIN_DIR/$b missing"
-done
-
-# ---- the local stack
-say "starting the local stack (deploy/local/up)"
-exports=$(cd "$root" && timeout 600 deploy/local/up) || die "deploy/local/up failed"
-eval "$exports"
-: "${REVOS_KAFKA_BROKERS:?}" "${REVOS_PG_DSN:?}"
-# shellcheck source=tests/e2e/lib.sh
-. "$root/tests/e2e/lib.sh"
-# shellcheck source=deploy/local/local-dir.sh
-. "$root/deploy/local/local-dir.sh"
-local_dir=$(revos_local_dir "$root")
+# ---- binaries (a release build unless given) and the local stack
+bench_binaries
+bench_stack
 
 run_id=bench$$
 work=$(mktemp -d /tmp/revos-bench.XXXXXX)
 mkdir -p "$work/logs" "$work/events"
-base_dsn=$REVOS_PG_DSN
-export REVOS_TOPIC_PREFIX="revos.$run_id." REVOS_HTTP_PORT=0
 poller=
 cleanup() {
     [[ -n "$poller" ]] && kill "$poller" 2>/dev/null && wait "$poller" 2>/dev/null
-    e2e_stop_all
-    if [[ "${BENCH_KEEP:-0}" != 1 ]]; then
-        PGOPTIONS="-c client_min_messages=warning" timeout 60 psql "$base_dsn" -q -c "DROP DATABASE IF EXISTS revos_$run_id" >/dev/null 2>&1
-        rm -rf "$work"
-    else
-        say "kept database revos_$run_id and $work"
-    fi
+    bench_cleanup "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-sql() { timeout 30 psql "$REVOS_PG_DSN" -X -A -t -q -v ON_ERROR_STOP=1 -c "$1"; }
-
-e2e_fresh_database "revos_$run_id"
-timeout 60 "$ctl" config apply --config-dir "$root/config" >/dev/null || die "config apply failed"
-timeout 60 "$ctl" topics create --partitions "$partitions" >/dev/null || die "topics create failed"
+bench_fresh "$run_id" "$partitions"
 
 # ---- events: ACCOUNTS scenarios, interleaved in event time
 say "generating $accounts accounts with tests/e2e/scenario.py"
@@ -131,50 +97,11 @@ warm=$(wc -l <"$work/warmup/phase1.mixed.tsv")
 say "$total raw events for $accounts accounts ($(du -k "$work/all.tsv" | cut -f1) KiB)"
 
 # ---- workers
-workers=(ingest normalize score route outcome)
-e2e_start_workers "$work/logs"
-declare -A port pid
-# shellcheck disable=SC2154 # E2E_PID_* are set by e2e_start (lib.sh) through eval
-pid[ingest]=$E2E_PID_revos_ingest pid[normalize]=$E2E_PID_revos_normalize
-# shellcheck disable=SC2154
-pid[score]=$E2E_PID_revos_score pid[route]=$E2E_PID_revos_route pid[outcome]=$E2E_PID_revos_outcome
-deadline=$((SECONDS + 60))
-for w in "${workers[@]}"; do
-    until port[$w]=$(sed -n 's/.*ops endpoint on port \([0-9]*\).*/\1/p' "$work/logs/revos-$w.log" | head -1) &&
-        [[ -n "${port[$w]}" ]] && [[ "$(curl -s -m 2 -o /dev/null -w "%{http_code}" "http://127.0.0.1:${port[$w]}/readyz")" == 200 ]]; do
-        kill -0 "${pid[$w]}" 2>/dev/null || die "revos-$w exited (see $work/logs/revos-$w.log)"
-        ((SECONDS < deadline)) || die "revos-$w not ready after 60 s"
-        sleep 0.5
-    done
-done
-say "workers ready (ops ports: $(for w in "${workers[@]}"; do printf '%s=%s ' "$w" "${port[$w]}"; done))"
-
-metric() { # WORKER NAME: an unlabelled counter's value (0 when absent)
-    curl -s -m 2 "http://127.0.0.1:${port[$1]}/metrics" |
-        awk -v n="$2" '$1 == n { v = $2 } END { printf "%d\n", v + 0 }'
-}
-offsets_sum() { sql "SELECT coalesce(sum(greatest(next_offset, 0)), 0) FROM consumer_offsets"; }
-# settled: ingest consumed WANT raw records, ACCOUNTS rows of state, outbox
-# empty, and no stored offset moved for 3 s.
-settled() { # WANT ACCOUNTS
-    [[ "$(metric ingest revos_records_in_total)" -ge "$1" ]] || return 1
-    [[ "$(sql 'SELECT count(*) FROM score_account_state')" -ge "$2" ]] || return 1
-    local before
-    before=$(offsets_sum)
-    sleep 3
-    [[ "$(offsets_sum)" == "$before" && "$(sql 'SELECT count(*) FROM outbox')" == 0 ]]
-}
-wait_settled() { # WANT ACCOUNTS SECONDS
-    local end=$((SECONDS + $3))
-    while ((SECONDS < end)); do
-        settled "$1" "$2" && return 0
-        for w in "${workers[@]}"; do
-            kill -0 "${pid[$w]}" 2>/dev/null || die "revos-$w exited (see $work/logs/revos-$w.log)"
-        done
-        sleep 0.5
-    done
-    return 1
-}
+bench_start_workers "$work/logs"
+metric() { bench_metric "$@"; }
+# settled (bench/lib.sh): ingest consumed WANT raw records, ACCOUNTS rows of
+# state, outbox empty, and no stored offset moved for 3 s.
+wait_settled() { bench_wait_settled "$@"; }
 
 # ---- warm-up: every group joined, connections open, code paged in
 timeout 60 "$ctl" produce - "$work/warmup/phase1.mixed.tsv" >/dev/null || die "warm-up produce failed"
