@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* ==== Loading ==== */
 
@@ -564,23 +563,13 @@ int revos_score_condition_holds(const revos_score_condition *cond, const revos_s
     return 0;
 }
 
-/* Whether needle occurs in haystack, ignoring ASCII case. */
-static int contains_nocase(const char *haystack, const char *needle)
-{
-    size_t n = strlen(needle);
-    for (const char *p = haystack; *p != '\0'; p++)
-        if (strncasecmp(p, needle, n) == 0)
-            return 1;
-    return 0;
-}
-
 revos_score_derived revos_score_derived_for(const revos_score_derived *derived, const json_t *profile)
 {
     revos_score_derived d = *derived;
     for (size_t i = 0; i < derived->n_overrides; i++) {
         const revos_score_override *ov = &derived->overrides[i];
         const char *value = json_string_value(json_object_get(profile, ov->field));
-        if (value == NULL || !contains_nocase(value, ov->match))
+        if (value == NULL || !revos_score_text_matches(value, ov->match))
             continue;
         if (ov->has_threshold)
             d.when.threshold = ov->threshold;

@@ -92,8 +92,7 @@ revos_status revos_score_seasons_load(const json_t *config, revos_score_seasons 
     return REVOS_OK;
 }
 
-/* Whether needle occurs in haystack, ignoring ASCII case. */
-static int contains_nocase(const char *haystack, const char *needle)
+int revos_score_text_matches(const char *haystack, const char *needle)
 {
     size_t n = strlen(needle);
     for (const char *p = haystack; *p != '\0'; p++)
@@ -108,7 +107,7 @@ const revos_score_calendar *revos_score_seasons_for(const revos_score_seasons *s
     if (seasons == NULL || segment == NULL || segment[0] == '\0')
         return NULL;
     for (size_t i = 0; i < seasons->n_matches; i++)
-        if (contains_nocase(segment, seasons->matches[i].match))
+        if (revos_score_text_matches(segment, seasons->matches[i].match))
             return &seasons->calendars[seasons->matches[i].calendar];
     return NULL;
 }

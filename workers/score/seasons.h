@@ -55,6 +55,10 @@ typedef struct revos_score_seasons {
 revos_status revos_score_seasons_load(const json_t *config, revos_score_seasons *out,
                                       revos_err *err);
 
+/* Whether text contains match, ignoring ASCII case (how segments and
+ * product lines are matched, here and by rule overrides). */
+int revos_score_text_matches(const char *text, const char *match);
+
 /* The calendar of a segment, or NULL (no segment, or none matches). */
 const revos_score_calendar *revos_score_seasons_for(const revos_score_seasons *seasons,
                                                     const char *segment);
