@@ -483,13 +483,15 @@ START_TEST(crm_renewal_without_open_plays_counts_in_the_accounts_band)
 END_TEST
 
 /* The band of a renewal without a play is the account's tier at the end
- * of the outcome's day, as revos-score published it. */
+ * of the day before the outcome's (its own day scores without the renewal
+ * it closed), as revos-score published it. */
 START_TEST(a_loss_without_a_play_counts_in_its_band_and_as_a_miss_above)
 {
     /* 2026-08-29 is day 20694: high from day 20680, medium again later */
     exec_ok("INSERT INTO score_tiers (account_id, kind, day, tier) VALUES"
             " ('acct-777', 'renewal_risk', 20600, 'medium'),"
             " ('acct-777', 'renewal_risk', 20680, 'high'),"
+            " ('acct-777', 'renewal_risk', 20694, 'low'),"
             " ('acct-777', 'renewal_risk', 20700, 'medium'),"
             " ('acct-777', 'account_health', 20690, 'low')");
     apply(outcome("crm-1", "crm_renewal", "churned", "acct-777"));

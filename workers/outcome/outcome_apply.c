@@ -385,8 +385,9 @@ static revos_status tune_band(batch_ctx *b, const json_t *o, const char *band, l
 }
 
 /* The tier of the rule's score kind the account was in at the end of the
- * outcome's day (score_tiers, written by revos-score), "low" -- the first
- * tier -- when it never had one. */
+ * day before the outcome's (score_tiers, written by revos-score; the
+ * outcome's own day already scores without the renewal it closed), "low"
+ * -- the first tier -- when it never had one. */
 static revos_status band_on_day(batch_ctx *b, const char *account, const json_t *o, char *band,
                                 size_t cap, revos_err *err)
 {
@@ -396,7 +397,7 @@ static revos_status band_on_day(batch_ctx *b, const char *account, const json_t 
     const char *params[] = {account ? account : "", b->rule.score_kind, day};
     PGresult *res = NULL;
     revos_status st = revos_pg_exec(b->io->pg,
-        "SELECT tier FROM score_tiers WHERE account_id = $1 AND kind = $2 AND day <= $3::int"
+        "SELECT tier FROM score_tiers WHERE account_id = $1 AND kind = $2 AND day < $3::int"
         " ORDER BY day DESC LIMIT 1",
         3, params, &res, err);
     if (st != REVOS_OK)

@@ -16,8 +16,8 @@
  *
  * What counts in a band: a play closed with a save or a loss counts in
  * the band it was opened in. A renewal no play covered counts in the band
- * the account was in on its day (the renewal_risk tier revos-score
- * published for that day, the first tier -- low -- when none): a save
+ * the account was in before it (the renewal_risk tier revos-score
+ * published up to the day before, the first tier -- low -- when none): a save
  * there confirms the band; a loss counts in it and, as a miss, also as a
  * loss in the band above (that band should have paged). Every renewal
  * outcome therefore counts, play or no play, and a threshold moves both
