@@ -368,29 +368,19 @@ def targets(leads, alerts, breaks, expansion, bounds=None):
     b = dict(TARGETS)
     b.update(bounds or {})
     out = []
-    crit = leads["all"]["critical"]
-    share = crit["share_ge_90d"]
-    median = crit["distribution"]["median"]
-    ok = share is not None and median is not None
-    out.append({"name": "at-risk reach renewal-risk critical >= 90 days before renewal, median lead >= "
-                        f"{b['at_risk_critical_median_lead_min']} days",
-                "value": f"{fmt_pct(share)} in time, median {fmt_num(median)} d",
-                "bound": f">= {fmt_pct(b['at_risk_critical_90d_share_min'])}, median >= "
-                         f"{b['at_risk_critical_median_lead_min']} d",
-                "pass": ok and share >= b["at_risk_critical_90d_share_min"]
-                and median >= b["at_risk_critical_median_lead_min"]})
-    # renewal risk high is routed too (the CSM, 48 h, config/routing.json):
-    # the lowest tier that pages, held to the same bound
-    high = leads["all"]["high"]
-    share_h, median_h = high["share_ge_90d"], high["distribution"]["median"]
-    ok_h = share_h is not None and median_h is not None
-    out.append({"name": "at-risk reach renewal-risk high (the lowest paging tier) >= 90 days before renewal, "
-                        f"median lead >= {b['at_risk_critical_median_lead_min']} days",
-                "value": f"{fmt_pct(share_h)} in time, median {fmt_num(median_h)} d",
-                "bound": f">= {fmt_pct(b['at_risk_critical_90d_share_min'])}, median >= "
-                         f"{b['at_risk_critical_median_lead_min']} d",
-                "pass": ok_h and share_h >= b["at_risk_critical_90d_share_min"]
-                and median_h >= b["at_risk_critical_median_lead_min"]})
+    # the critical tier (the Renewal Save play), and high: routed too (the
+    # CSM, 48 h, config/routing.json), the lowest tier that pages
+    for tier, label in (("critical", "critical"), ("high", "high (the lowest paging tier)")):
+        lead = leads["all"][tier]
+        share, median = lead["share_ge_90d"], lead["distribution"]["median"]
+        out.append({"name": f"at-risk reach renewal-risk {label} >= 90 days before renewal, median lead >= "
+                            f"{b['at_risk_critical_median_lead_min']} days",
+                    "value": f"{fmt_pct(share)} in time, median {fmt_num(median)} d",
+                    "bound": f">= {fmt_pct(b['at_risk_critical_90d_share_min'])}, median >= "
+                             f"{b['at_risk_critical_median_lead_min']} d",
+                    "pass": share is not None and median is not None
+                    and share >= b["at_risk_critical_90d_share_min"]
+                    and median >= b["at_risk_critical_median_lead_min"]})
     quiet = [alerts[k] for k in ("healthy", "seasonal", "expansion") if k in alerts]
     n = sum(k["accounts"] for k in quiet)
     crit_n = sum(k["ever_critical"] for k in quiet)

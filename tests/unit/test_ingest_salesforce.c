@@ -24,6 +24,21 @@ START_TEST(test_account_create_becomes_crm_account)
 }
 END_TEST
 
+/* The product line (mapping salesforce.account.product_line_field, default
+ * Product_Line__c) picks a derived signal's per-product-line overrides. */
+START_TEST(test_account_product_line_is_read_from_its_mapped_field)
+{
+    json_t *doc = fixture_json(SF, "account_create.json");
+    json_object_set_new(doc, "Product_Line__c", json_string("Credentialing"));
+    parsed p = parse_json(NULL, SF, doc);
+    expect_ok(&p, 1);
+    expect_attrs(event_at(&p, 0), "name", "Lakeview Unified School District", "ae", AE_ID, "csm",
+                 "005Hs000004CsMaIAC", "csm_lead", "005Hs000004LeAdIAC", "segment",
+                 "Customer - Direct", "product_line", "Credentialing", NULL);
+    parsed_free(&p);
+}
+END_TEST
+
 START_TEST(test_account_update_carries_only_changed_fields)
 {
     parsed p = parse_fixture(NULL, SF, "account_update_csm.json");
@@ -539,6 +554,7 @@ int main(void)
     Suite *s = suite_create("ingest_salesforce");
     TCase *tc = tcase_create("entities");
     tcase_add_test(tc, test_account_create_becomes_crm_account);
+    tcase_add_test(tc, test_account_product_line_is_read_from_its_mapped_field);
     tcase_add_test(tc, test_account_update_carries_only_changed_fields);
     tcase_add_test(tc, test_merged_change_event_yields_one_event_per_record);
     tcase_add_test(tc, test_opportunity_create_reads_amount_close_date_and_renewal);

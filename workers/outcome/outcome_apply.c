@@ -232,6 +232,13 @@ static revos_status insert_records(const revos_outcome_io *io, const json_t *rec
 
 /* ==== Tuning ==== */
 
+/* The UTC day number of an outcome's occurred_at (floored before 1970). */
+static int64_t outcome_day(const json_t *o)
+{
+    int64_t at = (int64_t)json_integer_value(json_object_get(o, "occurred_at"));
+    return at >= 0 ? at / 86400000 : -((-at + 86399999) / 86400000);
+}
+
 /* One day of a band's outcomes, as stored. */
 typedef struct band_day {
     int64_t day;
@@ -314,8 +321,7 @@ static revos_status tune_band(batch_ctx *b, const json_t *o, const char *band, l
                               long losses, revos_err *err)
 {
     const revos_outcome_io *io = b->io;
-    int64_t at = (int64_t)json_integer_value(json_object_get(o, "occurred_at"));
-    int64_t day = at >= 0 ? at / 86400000 : -((-at + 86399999) / 86400000);
+    int64_t day = outcome_day(o);
     char ds[24], dl[24], dd[24];
     snprintf(ds, sizeof ds, "%ld", saves);
     snprintf(dl, sizeof dl, "%ld", losses);
@@ -391,9 +397,8 @@ static revos_status tune_band(batch_ctx *b, const json_t *o, const char *band, l
 static revos_status band_on_day(batch_ctx *b, const char *account, const json_t *o, char *band,
                                 size_t cap, revos_err *err)
 {
-    int64_t at = (int64_t)json_integer_value(json_object_get(o, "occurred_at"));
     char day[24];
-    snprintf(day, sizeof day, "%lld", (long long)(at >= 0 ? at / 86400000 : -((-at + 86399999) / 86400000)));
+    snprintf(day, sizeof day, "%lld", (long long)outcome_day(o));
     const char *params[] = {account ? account : "", b->rule.score_kind, day};
     PGresult *res = NULL;
     revos_status st = revos_pg_exec(b->io->pg,

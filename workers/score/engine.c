@@ -178,20 +178,21 @@ static int derived_holds(const revos_score_derived *d, const revos_score_inputs 
  * "name:severity" to raised and the ids to ids (comma-separated). */
 static void detect_derived(const revos_score_rules *rules, json_t *mem,
                            const revos_score_inputs *inputs, const json_t *profile,
-                           const char *account_id, int64_t day, char *raised, size_t raised_cap,
-                           char *ids, size_t ids_cap)
+                           const revos_score_school_days *school, const char *account_id,
+                           int64_t day, char *raised, size_t raised_cap, char *ids, size_t ids_cap)
 {
     char today[16];
     revos_day_format(day, today, sizeof today);
-    const revos_score_calendar *cal =
-        revos_score_seasons_for(&rules->seasons, json_string_value(json_object_get(profile, "segment")));
-    int in_break = revos_score_calendar_break(cal, day) != NULL;
+    int in_break = !revos_score_is_school_day(school, day);
     for (size_t i = 0; i < rules->n_derived; i++) {
         const revos_score_derived own = revos_score_derived_for(&rules->derived[i], profile);
         const revos_score_derived *d = &own;
         const revos_score_input *in = revos_score_inputs_get(inputs, d->when.input);
         json_t *st = json_object_get(mem, d->name);
+        int holds = derived_holds(d, inputs);
         if (st == NULL) {
+            if (!holds)
+                continue; /* never held: nothing to remember */
             st = json_pack("{s:b,s:s,s:s,s:s,s:n,s:n}", "active", 0, "key", "", "id", "",
                            "severity", "", "since", "ended");
             json_object_set_new(mem, d->name, st);
@@ -202,7 +203,7 @@ static void detect_derived(const revos_score_rules *rules, json_t *mem,
             json_object_set_new(st, "ended", json_integer((json_int_t)day));
             active = 0;
         }
-        if (!derived_holds(d, inputs)) {
+        if (!holds) {
             json_object_set_new(st, "since", json_null());
             continue;
         }
@@ -463,6 +464,8 @@ typedef struct pass {
     int64_t config_version;
     const json_t *changes;
     revos_score_series usage, tickets;
+    revos_score_school_days school;    /* owned: the school days of the account's calendar */
+    int has_school;
     json_t *disc;                      /* owned: discrete facts folded so far */
     json_t *mem;                       /* owned: derived episode memory */
     const json_t *tuned;               /* owned by tuned_owned */
@@ -602,6 +605,30 @@ static int entry_differs(const json_t *entry, long long tenths, int tier, int pr
            strcmp(r ? r : "", raised) != 0 || json_is_true(json_array_get(entry, 5)) != publishable;
 }
 
+/* The school days of the account's calendar (its segment as of day),
+ * counted once per pass over the days its buckets and timeline hold, and
+ * again only when the segment picks another calendar. */
+static const revos_score_school_days *pass_school_days(pass *p, int64_t day)
+{
+    const json_t *profile = json_object_get(p->disc, "profile");
+    const revos_score_calendar *cal = revos_score_seasons_for(
+        &p->rules->seasons, json_string_value(json_object_get(profile, "segment")));
+    if (p->has_school && p->school.cal == cal)
+        return &p->school;
+    revos_score_school_days_free(&p->school);
+    int64_t from = day, to = revos_score_state_int(p->state, "newest_day", day);
+    if (p->usage.n > 0 && p->usage.from < from)
+        from = p->usage.from;
+    if (p->tickets.n > 0 && p->tickets.from < from)
+        from = p->tickets.from;
+    if (to < day)
+        to = day;
+    /* out of memory leaves it empty: it then answers day by day */
+    (void)revos_score_school_days_init(&p->school, cal, from, to);
+    p->has_school = 1;
+    return &p->school;
+}
+
 /* Scores day: every kind, its tier, the derived signals; stores the cells
  * and, when emit, publishes what changed. */
 static revos_status pass_day(pass *p, int64_t day, const json_t *last_event, int emit,
@@ -610,6 +637,7 @@ static revos_status pass_day(pass *p, int64_t day, const json_t *last_event, int
     const revos_score_rules *rules = p->rules;
     pass_thresholds(p, day);
     revos_score_view view = {.disc = p->disc, .usage = &p->usage, .tickets = &p->tickets,
+                             .school = pass_school_days(p, day),
                              .first_day = revos_score_state_int(p->state, "first_day", day),
                              .day = day};
     revos_score_inputs inputs;
@@ -621,8 +649,8 @@ static revos_status pass_day(pass *p, int64_t day, const json_t *last_event, int
         add_score_input(rules, &inputs, &results[i]);
     }
     char raised[1024] = "", ids[4096] = "";
-    detect_derived(rules, p->mem, &inputs, json_object_get(p->disc, "profile"), p->account, day, raised,
-                   sizeof raised, ids, sizeof ids);
+    detect_derived(rules, p->mem, &inputs, json_object_get(p->disc, "profile"), view.school,
+                   p->account, day, raised, sizeof raised, ids, sizeof ids);
     log_episodes(p, day);
     json_t *ctx = build_context(p->disc, &inputs, results, rules->n_scores, raised, ids);
     const char *trigger = day_trigger(p, day, last_event);
@@ -700,6 +728,7 @@ static revos_status pass_day(pass *p, int64_t day, const json_t *last_event, int
 
 static void pass_free(pass *p)
 {
+    revos_score_school_days_free(&p->school);
     revos_score_series_free(&p->usage);
     revos_score_series_free(&p->tickets);
     json_decref(p->disc);

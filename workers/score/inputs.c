@@ -162,9 +162,6 @@ static void usage_trend(revos_score_inputs *inputs, const revos_score_view *view
 {
     revos_score_input *in = add(inputs, "usage_trend_pct");
     const revos_score_series *usage = view->usage;
-    const json_t *profile = json_object_get(view->disc, "profile");
-    const revos_score_calendar *cal =
-        revos_score_seasons_for(w->seasons, json_string_value(json_object_get(profile, "segment")));
     set_var_int(in->vars, "window_days", w->usage_current_days);
     set_var_int(in->vars, "baseline_days", w->usage_baseline_days);
     set_var(in->vars, "usage_breaks", "");
@@ -185,10 +182,12 @@ static void usage_trend(revos_score_inputs *inputs, const revos_score_view *view
     int64_t current_from = today;
     const char *skipped = NULL;
     for (int64_t d = today; d >= stop && have < need; d--) {
-        const revos_score_break *b = revos_score_calendar_break(cal, d);
-        if (b != NULL) {
-            if (have < (size_t)w->usage_current_days && skipped == NULL && b->from != 0)
-                skipped = b->name;
+        if (!revos_score_is_school_day(view->school, d)) {
+            if (have < (size_t)w->usage_current_days && skipped == NULL) {
+                const revos_score_break *b = revos_score_calendar_break(view->school->cal, d);
+                if (b != NULL && b->from != 0) /* a named break, not a weekend */
+                    skipped = b->name;
+            }
             continue;
         }
         days[have++] = revos_score_series_sum(usage, d, d);
@@ -237,13 +236,9 @@ static void usage_idle(revos_score_inputs *inputs, const revos_score_view *view,
     const revos_score_series *usage = view->usage;
     if (usage->first_day == INT64_MAX || usage->first_day > view->day)
         return;
-    const json_t *profile = json_object_get(view->disc, "profile");
-    const revos_score_calendar *cal =
-        revos_score_seasons_for(w->seasons, json_string_value(json_object_get(profile, "segment")));
     int64_t last = revos_score_series_last_day(usage, view->day);
-    int64_t idle = 0;
-    for (int64_t d = view->day; d > last && d > view->day - w->usage_span_days; d--)
-        idle += revos_score_calendar_break(cal, d) == NULL;
+    int64_t from = last + 1 > view->day - w->usage_span_days + 1 ? last + 1 : view->day - w->usage_span_days + 1;
+    int64_t idle = revos_score_school_days_count(view->school, from, view->day);
     in->present = 1;
     in->number = (double)idle;
     set_var_int(in->vars, "usage_idle_days", idle);
@@ -288,14 +283,8 @@ static void tickets(revos_score_inputs *inputs, const revos_score_view *view,
     /* rates per school day of the account's calendar: a prior window over
      * the summer holds few tickets, and the first weeks of school must not
      * read as a surge against it */
-    const json_t *profile = json_object_get(view->disc, "profile");
-    const revos_score_calendar *cal =
-        revos_score_seasons_for(w->seasons, json_string_value(json_object_get(profile, "segment")));
-    int64_t cur_days = 0, prior_days = 0;
-    for (int64_t d = today - wd + 1; d <= today; d++)
-        cur_days += revos_score_calendar_break(cal, d) == NULL;
-    for (int64_t d = prior_from; d <= prior_to; d++)
-        prior_days += revos_score_calendar_break(cal, d) == NULL;
+    int64_t cur_days = revos_score_school_days_count(view->school, today - wd + 1, today);
+    int64_t prior_days = revos_score_school_days_count(view->school, prior_from, prior_to);
     if (cur_days * 3 < wd || prior_days * 3 < prior_to - prior_from + 1)
         return; /* mostly a break: no rate to compare */
     double prior = revos_score_series_sum(t, prior_from, prior_to);

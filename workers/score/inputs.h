@@ -98,7 +98,6 @@ typedef struct revos_score_window {
     int ticket_prior_days;
     int ticket_min_prior_days;
     double ticket_prior_floor;
-    const revos_score_seasons *seasons;  /* borrowed from the rules; may be NULL */
 } revos_score_window;
 
 /* Whether name is a catalogue input; if so its type and the NULL-terminated
@@ -111,6 +110,7 @@ typedef struct revos_score_view {
     const json_t *disc;                 /* discrete facts as of the end of day (state.h) */
     const revos_score_series *usage;    /* day buckets (only days <= day are read) */
     const revos_score_series *tickets;
+    const revos_score_school_days *school; /* the account's calendar (NULL: no breaks) */
     int64_t first_day;                  /* the account's first event day */
     int64_t day;                        /* "today": the day scored */
 } revos_score_view;

@@ -416,7 +416,6 @@ static revos_status load(revos_score_rules *rules, const json_t *scoring, revos_
         (st = load_tickets(rules, json_object_get(scoring, "tickets"), err)) != REVOS_OK ||
         (st = revos_score_seasons_load(json_object_get(scoring, "seasons"), &rules->seasons, err)) != REVOS_OK)
         return st;
-    rules->window.seasons = &rules->seasons;
     const json_t *min_change = json_object_get(scoring, "emit_min_change");
     if (min_change != NULL && (!json_is_number(min_change) || json_number_value(min_change) < 0))
         return revos_reject(err, "config", "scoring: emit_min_change must be a number >= 0");

@@ -2,6 +2,7 @@
 #include "score/seasons.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -132,4 +133,56 @@ const revos_score_break *revos_score_calendar_break(const revos_score_calendar *
             return b;
     }
     return NULL;
+}
+
+/* ==== School days ==== */
+
+int revos_score_school_days_init(revos_score_school_days *s, const revos_score_calendar *cal,
+                                 int64_t from, int64_t to)
+{
+    memset(s, 0, sizeof *s);
+    s->cal = cal;
+    s->from = from;
+    if (cal == NULL || to < from)
+        return 0; /* nothing to count: every day is a school day, or asked one by one */
+    s->prefix = malloc(((size_t)(to - from) + 2) * sizeof *s->prefix);
+    if (s->prefix == NULL)
+        return -1;
+    s->n = (size_t)(to - from) + 1;
+    s->prefix[0] = 0;
+    for (size_t i = 0; i < s->n; i++)
+        s->prefix[i + 1] = s->prefix[i] + (revos_score_calendar_break(cal, from + (int64_t)i) == NULL);
+    return 0;
+}
+
+void revos_score_school_days_free(revos_score_school_days *s)
+{
+    free(s->prefix);
+    s->prefix = NULL;
+    s->n = 0;
+}
+
+int revos_score_is_school_day(const revos_score_school_days *s, int64_t day)
+{
+    if (s == NULL || s->cal == NULL)
+        return 1;
+    int64_t i = day - s->from;
+    if (i >= 0 && (size_t)i < s->n)
+        return s->prefix[i + 1] != s->prefix[i];
+    return revos_score_calendar_break(s->cal, day) == NULL;
+}
+
+int64_t revos_score_school_days_count(const revos_score_school_days *s, int64_t from, int64_t to)
+{
+    if (to < from)
+        return 0;
+    if (s == NULL || s->cal == NULL)
+        return to - from + 1;
+    int64_t lo = from - s->from, hi = to - s->from;
+    if (lo >= 0 && hi < (int64_t)s->n)
+        return s->prefix[hi + 1] - s->prefix[lo];
+    int64_t count = 0;
+    for (int64_t d = from; d <= to; d++)
+        count += revos_score_is_school_day(s, d);
+    return count;
 }

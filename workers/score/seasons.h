@@ -68,4 +68,28 @@ const revos_score_calendar *revos_score_seasons_for(const revos_score_seasons *s
  * weekends is the static break "weekend". */
 const revos_score_break *revos_score_calendar_break(const revos_score_calendar *cal, int64_t day);
 
+/* The school days of one calendar over a range of days, counted once so
+ * that a window's school days are one subtraction and a day's status one
+ * lookup: the scoring pass builds it for the account's calendar and every
+ * input reads it. Days outside the range are asked of the calendar. */
+typedef struct revos_score_school_days {
+    const revos_score_calendar *cal;  /* NULL: every day is a school day */
+    int64_t from;                     /* day of index 0 */
+    size_t n;                         /* days counted */
+    int32_t *prefix;                  /* owned: school days in from..from+i-1, n + 1 entries */
+} revos_score_school_days;
+
+/* Counts the school days of cal over from..to (inclusive). Returns -1 when
+ * out of memory (s is then empty and still answers, day by day). */
+int revos_score_school_days_init(revos_score_school_days *s, const revos_score_calendar *cal,
+                                 int64_t from, int64_t to);
+void revos_score_school_days_free(revos_score_school_days *s);
+
+/* Whether day is a school day (not a break, nor a weekend of a calendar
+ * without weekends). */
+int revos_score_is_school_day(const revos_score_school_days *s, int64_t day);
+
+/* School days in from..to (inclusive; 0 when to < from). */
+int64_t revos_score_school_days_count(const revos_score_school_days *s, int64_t from, int64_t to);
+
 #endif

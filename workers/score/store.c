@@ -19,11 +19,17 @@ typedef struct column {
     size_t n;
 } column;
 
-static int column_init(column *c, size_t n)
+/* Makes n_cols empty columns for n rows each; -1 when out of memory (the
+ * columns are still safe to free). */
+static int columns_init(column *cols, size_t n_cols, size_t n)
 {
-    c->n = 0;
-    c->items = calloc(n > 0 ? n : 1, sizeof *c->items);
-    return c->items != NULL ? 0 : -1;
+    int rc = 0;
+    for (size_t c = 0; c < n_cols; c++) {
+        cols[c].n = 0;
+        cols[c].items = calloc(n > 0 ? n : 1, sizeof *cols[c].items);
+        rc |= cols[c].items != NULL ? 0 : -1;
+    }
+    return rc;
 }
 
 /* Appends a copy of text (NULL stays NULL); returns -1 when out of memory. */
@@ -50,13 +56,15 @@ static int column_add_int(column *c, long long v)
     return column_add(c, buf);
 }
 
-static void column_free(column *c)
+static void columns_free(column *cols, size_t n_cols)
 {
-    for (size_t i = 0; i < c->n; i++)
-        free(c->items[i]);
-    free(c->items);
-    c->items = NULL;
-    c->n = 0;
+    for (size_t c = 0; c < n_cols; c++) {
+        for (size_t i = 0; i < cols[c].n; i++)
+            free(cols[c].items[i]);
+        free(cols[c].items);
+        cols[c].items = NULL;
+        cols[c].n = 0;
+    }
 }
 
 /* Runs sql with each column as one text[] literal parameter. */
@@ -244,9 +252,7 @@ revos_status revos_score_store_save_states(PGconn *conn, const json_t *states, s
     if (n == 0)
         return REVOS_OK;
     column cols[4] = {{0}}; /* account, offset, length, newest day */
-    int ok = 1;
-    for (size_t c = 0; c < 4; c++)
-        ok = ok && column_init(&cols[c], n) == 0;
+    int ok = columns_init(cols, 4, n) == 0;
     revos_score_bytes blobs = {0};
     const char *account;
     json_t *state;
@@ -290,10 +296,9 @@ revos_status revos_score_store_save_states(PGconn *conn, const json_t *states, s
             *version = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
         PQclear(res);
     }
-    for (size_t c = 0; c < 4; c++) {
+    for (size_t c = 0; c < 4; c++)
         free(arrays[c]);
-        column_free(&cols[c]);
-    }
+    columns_free(cols, 4);
     free(blobs.data);
     return st == REVOS_OK ? st : revos_wrap(err, st, "saving score states");
 }
@@ -328,9 +333,7 @@ revos_status revos_score_store_save_thresholds(PGconn *conn, const json_t *chang
     if (n == 0)
         return REVOS_OK;
     column cols[5];
-    int oom = 0;
-    for (size_t c = 0; c < 5; c++)
-        oom |= column_init(&cols[c], n);
+    int oom = columns_init(cols, 5, n) != 0;
     for (size_t i = 0; i < n && !oom; i++) {
         const json_t *ch = json_array_get(changes, i);
         oom |= column_add(&cols[0], json_string_value(json_object_get(ch, "change_id")));
@@ -359,8 +362,7 @@ revos_status revos_score_store_save_thresholds(PGconn *conn, const json_t *chang
             " ON CONFLICT (score_kind, tier) DO UPDATE SET threshold = EXCLUDED.threshold,"
             " change_id = EXCLUDED.change_id, applied_at = EXCLUDED.applied_at",
             cols + 1, 2, err);
-    for (size_t c = 0; c < 5; c++)
-        column_free(&cols[c]);
+    columns_free(cols, 5);
     return st == REVOS_OK ? st : revos_wrap(err, st, "saving tuned thresholds");
 }
 
@@ -372,9 +374,7 @@ revos_status revos_score_store_save_current(PGconn *conn, const json_t *updates,
     if (n == 0)
         return REVOS_OK;
     column cols[8];
-    int oom = 0;
-    for (size_t c = 0; c < 8; c++)
-        oom |= column_init(&cols[c], n);
+    int oom = columns_init(cols, 8, n) != 0;
     json_t *last = last_index(updates, "account_id", "kind");
     for (size_t i = 0; i < n && !oom; i++) {
         const json_t *u = json_array_get(updates, i);
@@ -409,8 +409,7 @@ revos_status revos_score_store_save_current(PGconn *conn, const json_t *updates,
         " score_id = EXCLUDED.score_id, config_version = EXCLUDED.config_version,"
         " as_of = EXCLUDED.as_of, explanation = EXCLUDED.explanation, updated_at = EXCLUDED.updated_at",
         cols, 8, err);
-    for (size_t c = 0; c < 8; c++)
-        column_free(&cols[c]);
+    columns_free(cols, 8);
     return st == REVOS_OK ? st : revos_wrap(err, st, "saving current scores");
 }
 
@@ -422,9 +421,7 @@ revos_status revos_score_store_save_tiers(PGconn *conn, const json_t *updates, r
     if (n == 0)
         return REVOS_OK;
     column cols[5];
-    int oom = 0;
-    for (size_t c = 0; c < 5; c++)
-        oom |= column_init(&cols[c], n);
+    int oom = columns_init(cols, 5, n) != 0;
     for (size_t i = 0; i < n && !oom; i++) {
         const json_t *u = json_array_get(updates, i);
         int64_t as_of = (int64_t)json_integer_value(json_object_get(u, "as_of"));
@@ -443,7 +440,6 @@ revos_status revos_score_store_save_tiers(PGconn *conn, const json_t *updates, r
         " ON CONFLICT (account_id, kind, day) DO UPDATE SET tier = EXCLUDED.tier,"
         " revision = EXCLUDED.revision WHERE score_tiers.revision <= EXCLUDED.revision",
         cols, 5, err);
-    for (size_t c = 0; c < 5; c++)
-        column_free(&cols[c]);
+    columns_free(cols, 5);
     return st == REVOS_OK ? st : revos_wrap(err, st, "saving tiers");
 }
