@@ -130,6 +130,8 @@ static void setup(void)
     run_file("workers/outcome/schema.sql");
     run_file("workers/route/schema_eventtime.sql");
     run_file("workers/outcome/schema_band_days.sql");
+    run_file("workers/score/schema.sql");
+    run_file("workers/score/schema_blob.sql");
     run_file("workers/score/schema_tiers.sql");
     char path[1024];
     snprintf(path, sizeof path, "%s/outcomes.json", REVOS_CONFIG_DIR);
@@ -469,16 +471,77 @@ START_TEST(crm_renewal_tunes_each_band_it_touched)
 }
 END_TEST
 
-START_TEST(crm_renewal_without_open_plays_counts_in_the_accounts_band)
+/* revos-score has scored the account up to day (score_account_state). */
+static void scored_up_to(const char *account, int day)
 {
-    /* never tiered: the first band (low), which confirms and tunes nothing */
+    char sql[256];
+    snprintf(sql, sizeof sql, "INSERT INTO score_account_state (account_id, newest_day) VALUES ('%s', %d)",
+             account, day);
+    exec_ok(sql);
+}
+
+static void reconcile(void)
+{
+    exec_ok("BEGIN");
+    revos_outcome_io io = {.pg = pg, .config = config, .emit = fake_emit, .reject = fake_reject,
+                           .count = fake_count};
+    revos_err err = {{0}, {0}};
+    ck_assert_msg(revos_outcome_reconcile(&io, &err) == REVOS_OK, "reconcile: %s", err.msg);
+    exec_ok("COMMIT");
+}
+
+/* In a backfill revos-outcome runs ahead of revos-score: a renewal no play
+ * covered waits until revos-score has published a cell of the account on
+ * or after its day, then counts in the tier of the day before. */
+START_TEST(crm_renewal_without_open_plays_waits_for_scores_then_counts)
+{
     apply(outcome("crm-1", "crm_renewal", "renewed", "acct-999"));
-    ck_assert_str_eq(scalar("SELECT kind||'/'||result||'/'||account_id||'/'||band FROM outcome_records"),
-                     "crm_renewal/renewed/acct-999/low");
+    ck_assert_str_eq(scalar("SELECT kind||'/'||result||'/'||account_id||'/'||coalesce(band, '<waiting>')"
+                            " FROM outcome_records"),
+                     "crm_renewal/renewed/acct-999/<waiting>");
+    ck_assert_str_eq(scalar("SELECT count(*) FROM outcome_band_stats"), "0");
+    ck_assert_int_eq(json_integer_value(json_object_get(counters, "revos_outcomes_waiting_for_scores_total")), 1);
+    reconcile(); /* still nothing scored that far */
+    ck_assert_str_eq(scalar("SELECT count(*) FROM outcome_band_stats"), "0");
+    /* revos-score reaches the outcome's day (2026-08-29, day 20694); no
+     * tier before it: the first band, low, which confirms and tunes nothing */
+    scored_up_to("acct-999", 20694);
+    reconcile();
+    ck_assert_str_eq(scalar("SELECT band FROM outcome_records"), "low");
+    ck_assert_str_eq(scalar("SELECT tier||':'||saves||'/'||losses FROM outcome_band_stats"), "low:1/0");
+    reconcile(); /* counted once */
     ck_assert_str_eq(scalar("SELECT tier||':'||saves||'/'||losses FROM outcome_band_stats"), "low:1/0");
     ck_assert_uint_eq(json_array_size(emitted), 0);
     ck_assert_uint_eq(json_array_size(rejected), 0);
     ck_assert_int_eq(json_integer_value(json_object_get(counters, "revos_outcomes_without_play_total")), 1);
+}
+END_TEST
+
+/* Counted as a renewal without a play, then revos-route opens the play the
+ * outcome closed (the score cells reached it later): the play's band counts
+ * instead, and the first count is taken back. */
+START_TEST(a_play_opened_after_its_outcome_replaces_the_count_without_a_play)
+{
+    exec_ok("INSERT INTO score_tiers (account_id, kind, day, tier) VALUES"
+            " ('acct-555', 'renewal_risk', 20690, 'high')");
+    scored_up_to("acct-555", 20694);
+    apply(outcome("crm-5", "crm_renewal", "churned", "acct-555"));
+    ck_assert_str_eq(scalar("SELECT string_agg(tier||':'||saves||'/'||losses, ',' ORDER BY tier)"
+                            " FROM outcome_band_stats"), "critical:0/1,high:0/1");
+    exec_ok("INSERT INTO route_plays (play_id, account_id, play, trigger, severity, route, status,"
+            " score_band, arr_at_risk, save_cost, replacement_cost, ev_act, ev_no_act, config_version,"
+            " score_id, as_of, closed_by, closed_at) VALUES"
+            " ('p-late', 'acct-555', 'renewal_save', 'renewal_risk', 'critical', 'renewal_risk/critical',"
+            "  'churned', 'critical', 90000, 14000, 27000, 40000, 9000, 7, 's-9', now(), 'crm-5',"
+            "  to_timestamp(1787994000))");
+    reconcile();
+    ck_assert_str_eq(scalar("SELECT band FROM outcome_records WHERE outcome_id = 'crm-5'"), "covered:high");
+    ck_assert_str_eq(scalar("SELECT string_agg(tier||':'||saves||'/'||losses, ',' ORDER BY tier)"
+                            " FROM outcome_band_stats"), "critical:0/1,high:0/0");
+    ck_assert_int_eq(json_integer_value(json_object_get(counters, "revos_outcomes_without_play_withdrawn_total")), 1);
+    reconcile(); /* taken back once */
+    ck_assert_str_eq(scalar("SELECT string_agg(tier||':'||saves||'/'||losses, ',' ORDER BY tier)"
+                            " FROM outcome_band_stats"), "critical:0/1,high:0/0");
 }
 END_TEST
 
@@ -494,6 +557,7 @@ START_TEST(a_loss_without_a_play_counts_in_its_band_and_as_a_miss_above)
             " ('acct-777', 'renewal_risk', 20694, 'low'),"
             " ('acct-777', 'renewal_risk', 20700, 'medium'),"
             " ('acct-777', 'account_health', 20690, 'low')");
+    scored_up_to("acct-777", 20700);
     apply(outcome("crm-1", "crm_renewal", "churned", "acct-777"));
     ck_assert_str_eq(scalar("SELECT band FROM outcome_records"), "high");
     ck_assert_str_eq(scalar("SELECT string_agg(tier||':'||saves||'/'||losses, ',' ORDER BY tier)"
@@ -509,6 +573,7 @@ START_TEST(a_loss_without_a_play_counts_in_its_band_and_as_a_miss_above)
      * high 1 save 1 loss -> r = 0.5 -> back to the base 60 */
     exec_ok("INSERT INTO score_tiers (account_id, kind, day, tier) VALUES"
             " ('acct-778', 'renewal_risk', 20690, 'high')");
+    scored_up_to("acct-778", 20694);
     apply(outcome("crm-2", "crm_renewal", "renewed", "acct-778"));
     ck_assert_uint_eq(json_array_size(emitted), 3);
     ck_assert_double_eq(json_real_value(json_object_get(change(2), "new_threshold")), 60.0);
@@ -606,7 +671,8 @@ static Suite *suite(void)
     tcase_set_timeout(c, 60);
     tcase_add_test(c, crm_renewal_closes_every_open_play_of_the_account);
     tcase_add_test(c, crm_renewal_tunes_each_band_it_touched);
-    tcase_add_test(c, crm_renewal_without_open_plays_counts_in_the_accounts_band);
+    tcase_add_test(c, crm_renewal_without_open_plays_waits_for_scores_then_counts);
+    tcase_add_test(c, a_play_opened_after_its_outcome_replaces_the_count_without_a_play);
     tcase_add_test(c, a_loss_without_a_play_counts_in_its_band_and_as_a_miss_above);
     suite_add_tcase(s, c);
     TCase *a = tcase_create("acks_tasks");

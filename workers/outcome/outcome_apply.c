@@ -393,24 +393,45 @@ static revos_status tune_band(batch_ctx *b, const json_t *o, const char *band, l
 /* The tier of the rule's score kind the account was in at the end of the
  * day before the outcome's (score_tiers, written by revos-score; the
  * outcome's own day already scores without the renewal it closed), "low"
- * -- the first tier -- when it never had one. */
+ * -- the first tier -- when it had none. *ready is 0 while revos-score has
+ * not yet scored the account up to the outcome's day (its newest event
+ * day, score_account_state.newest_day: the renewal's own close is an event
+ * of that day): in a backfill revos-outcome runs ahead of revos-score, and
+ * a tier read then would be a stale one; the outcome waits
+ * (revos_outcome_reconcile). */
 static revos_status band_on_day(batch_ctx *b, const char *account, const json_t *o, char *band,
-                                size_t cap, revos_err *err)
+                                size_t cap, int *ready, revos_err *err)
 {
     char day[24];
     snprintf(day, sizeof day, "%lld", (long long)outcome_day(o));
     const char *params[] = {account ? account : "", b->rule.score_kind, day};
     PGresult *res = NULL;
     revos_status st = revos_pg_exec(b->io->pg,
-        "SELECT tier FROM score_tiers WHERE account_id = $1 AND kind = $2 AND day < $3::int"
-        " ORDER BY day DESC LIMIT 1",
+        "SELECT (SELECT tier FROM score_tiers WHERE account_id = $1 AND kind = $2 AND day < $3::int"
+        "        ORDER BY day DESC LIMIT 1),"
+        "       EXISTS (SELECT 1 FROM score_account_state WHERE account_id = $1 AND newest_day >= $3::int)",
         3, params, &res, err);
     if (st != REVOS_OK)
         return revos_wrap(err, st, "read the account's band");
     const char *first = revos_tuning_first_band(b->scoring, b->rule.score_kind);
-    snprintf(band, cap, "%s", PQntuples(res) > 0 ? PQgetvalue(res, 0, 0) : first ? first : "low");
+    snprintf(band, cap, "%s", !PQgetisnull(res, 0, 0) ? PQgetvalue(res, 0, 0) : first ? first : "low");
+    *ready = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
     PQclear(res);
     return REVOS_OK;
+}
+
+/* Counts a renewal no play covered in its band: a save confirms it, a loss
+ * counts in it and, as a miss, in the band above (that band should have
+ * paged); sign -1 takes the count back. */
+static revos_status count_without_play(batch_ctx *b, const json_t *o, const char *band,
+                                       const char *result, int sign, revos_err *err)
+{
+    int save = revos_outcome_is_save(result), loss = revos_outcome_is_loss(result);
+    revos_status st = tune_band(b, o, band, sign * save, sign * loss, err);
+    const char *above = loss ? revos_tuning_band_above(b->scoring, b->rule.score_kind, band) : NULL;
+    if (st == REVOS_OK && above != NULL)
+        st = tune_band(b, o, above, 0, sign, err);
+    return st;
 }
 
 /* ==== One outcome ==== */
@@ -477,14 +498,21 @@ static revos_status apply_one(batch_ctx *b, const revos_msg *msg, revos_err *err
         free(id);
         json_array_append_new(records, per_play);
     }
-    /* A renewal no play covered counts in the band the account was in. */
+    /* A renewal no play covered counts in the band the account was in, once
+     * revos-score has scored that far (else the record waits, band NULL). */
     const char *result = text(o, "result");
     int save = revos_outcome_is_save(result), loss = revos_outcome_is_loss(result);
     char band_at[32] = "";
+    int ready = 0;
     if (strcmp(text(o, "kind"), "crm_renewal") == 0 && closed.n == 0 && (save || loss)) {
-        if ((st = band_on_day(b, text(o, "account_id"), o, band_at, sizeof band_at, err)) != REVOS_OK)
+        st = band_on_day(b, text(o, "account_id"), o, band_at, sizeof band_at, &ready, err);
+        if (st != REVOS_OK)
             goto done;
-        json_object_set_new(record, "band", json_string(band_at));
+        if (ready)
+            json_object_set_new(record, "band", json_string(band_at));
+        else
+            count(io, "revos_outcomes_waiting_for_scores_total",
+                  "Renewal outcomes no play covered, waiting for revos-score to reach their day", 1);
     }
     if ((st = insert_records(io, records, err)) != REVOS_OK)
         goto done;
@@ -494,13 +522,8 @@ static revos_status apply_one(batch_ctx *b, const revos_msg *msg, revos_err *err
                      text(o, "kind") ? text(o, "kind") : "?",
                      text(o, "result") ? text(o, "result") : "?", closed.n);
 
-    if (band_at[0] != '\0') {
-        /* no play: a save confirms the band, a loss counts in it and, as a
-         * miss, in the band above it (that band should have paged) */
-        st = tune_band(b, o, band_at, save, loss, err);
-        const char *above = loss ? revos_tuning_band_above(b->scoring, b->rule.score_kind, band_at) : NULL;
-        if (st == REVOS_OK && above != NULL)
-            st = tune_band(b, o, above, 0, 1, err);
+    if (ready) {
+        st = count_without_play(b, o, band_at, result, 1, err);
         count(io, "revos_outcomes_without_play_total",
               "Renewal outcomes no play covered, counted in the account's band", 1);
         goto done;
@@ -531,6 +554,69 @@ done:
 }
 
 /* ==== Plays closed by revos-route ==== */
+
+/* Renewals no play covered that waited for revos-score: counted once it
+ * has scored the account up to the outcome's day, and only if no play was
+ * closed by the outcome meanwhile. */
+static revos_status count_waiting(batch_ctx *b, revos_err *err)
+{
+    PGresult *res = NULL;
+    revos_status st = revos_pg_exec(b->io->pg,
+        "SELECT outcome_id, account_id, result, (extract(epoch FROM occurred_at) * 1000)::bigint"
+        " FROM outcome_records r"
+        " WHERE kind = 'crm_renewal' AND play_id IS NULL AND band IS NULL"
+        "   AND result IN ('renewed', 'expanded', 'churned', 'lost')"
+        "   AND NOT EXISTS (SELECT 1 FROM route_plays p WHERE p.closed_by = r.outcome_id)"
+        "   AND EXISTS (SELECT 1 FROM score_account_state s WHERE s.account_id = r.account_id"
+        "     AND s.newest_day >= floor(extract(epoch FROM r.occurred_at) / 86400))"
+        " ORDER BY occurred_at, outcome_id LIMIT 100 FOR UPDATE OF r SKIP LOCKED",
+        0, NULL, &res, err);
+    if (st != REVOS_OK)
+        return revos_wrap(err, st, "find renewals waiting for scores");
+    for (int i = 0; st == REVOS_OK && i < PQntuples(res); i++) {
+        const char *id = PQgetvalue(res, i, 0), *result = PQgetvalue(res, i, 2);
+        json_t *o = json_pack("{s:s, s:I}", "outcome_id", id, "occurred_at",
+                              (json_int_t)strtoll(PQgetvalue(res, i, 3), NULL, 10));
+        char band[32];
+        int ready = 0;
+        st = o ? band_on_day(b, PQgetvalue(res, i, 1), o, band, sizeof band, &ready, err) : oom(err);
+        if (st == REVOS_OK) {
+            const char *set[] = {id, band};
+            st = revos_pg_exec(b->io->pg, "UPDATE outcome_records SET band = $2 WHERE outcome_id = $1",
+                               2, set, NULL, err);
+        }
+        if (st == REVOS_OK)
+            st = count_without_play(b, o, band, result, 1, err);
+        count(b->io, "revos_outcomes_without_play_total",
+              "Renewal outcomes no play covered, counted in the account's band", 1);
+        json_decref(o);
+    }
+    PQclear(res);
+    return st;
+}
+
+/* A play revos-route opened already closed by outcome o (its closed_by):
+ * if o had been counted as a renewal no play covered, that count is taken
+ * back (the play's band counts instead) and the record marked so. */
+static revos_status withdraw_without_play(batch_ctx *b, const json_t *o, revos_err *err)
+{
+    const char *params[] = {text(o, "outcome_id")};
+    PGresult *res = NULL;
+    revos_status st = revos_pg_exec(b->io->pg,
+        "UPDATE outcome_records r SET band = 'covered:' || r.band"
+        " WHERE outcome_id = $1 AND play_id IS NULL AND band IS NOT NULL AND band NOT LIKE 'covered:%'"
+        " RETURNING substr(band, 9), result",
+        1, params, &res, err);
+    if (st != REVOS_OK)
+        return revos_wrap(err, st, "withdraw a renewal counted without a play");
+    if (PQntuples(res) > 0) {
+        st = count_without_play(b, o, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), -1, err);
+        count(b->io, "revos_outcomes_without_play_withdrawn_total",
+              "Renewals counted without a play whose play revos-route opened later", 1);
+    }
+    PQclear(res);
+    return st;
+}
 
 revos_status revos_outcome_reconcile(const revos_outcome_io *io, revos_err *err)
 {
@@ -569,6 +655,8 @@ revos_status revos_outcome_reconcile(const revos_outcome_io *io, revos_err *err)
     res = NULL;
     if (st != REVOS_OK)
         return st;
+    if ((st = count_waiting(&b, err)) != REVOS_OK)
+        return st;
     st = revos_pg_exec(io->pg,
         "UPDATE route_plays SET band_counted = true WHERE play_id IN ("
         "  SELECT play_id FROM route_plays WHERE closed_by IS NOT NULL AND NOT band_counted"
@@ -604,6 +692,9 @@ revos_status revos_outcome_reconcile(const revos_outcome_io *io, revos_err *err)
         int save = revos_outcome_is_save(result), loss = revos_outcome_is_loss(result);
         if (st == REVOS_OK && *band != '\0' && (save || loss))
             st = tune_band(&b, o, band, save, loss, err);
+        /* the outcome was counted as one no play covered: the play counts instead */
+        if (st == REVOS_OK)
+            st = withdraw_without_play(&b, o, err);
         count(io, "revos_outcome_plays_reconciled_total",
               "Plays revos-route opened already closed by an earlier outcome, counted late", 1);
         json_decref(o);
